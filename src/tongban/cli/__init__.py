@@ -1,0 +1,1 @@
+"""The ``tongban`` command line: thin Typer wrappers over the contexts' use cases."""

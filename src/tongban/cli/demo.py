@@ -1,0 +1,66 @@
+"""``tongban demo``: the synthetic demo city."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+
+import typer
+from rich.table import Table
+
+from tongban.audit.unit_of_work import transaction
+from tongban.cli._runtime import Runtime, cli_actor, console, friendly, open_runtime
+from tongban.synth.demo import DemoAccount, seed_accounts, seed_departments
+
+app = typer.Typer(help="The synthetic demo city.", no_args_is_help=True)
+
+CREDENTIALS_FILE = "demo-accounts.json"
+
+
+def seed(rt: Runtime) -> tuple[int, list[DemoAccount]]:
+    """Seed what is missing and remember new demo passwords in the data directory (mode 0600)."""
+    actor = cli_actor()
+    with transaction(rt.sessions) as session:
+        departments = seed_departments(session, actor)
+        accounts = seed_accounts(session, actor)
+    if accounts:
+        known = {a.username: a for a in stored_accounts(rt)}
+        known.update({a.username: a for a in accounts})
+        path = rt.settings.data_dir / CREDENTIALS_FILE
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump([asdict(a) for a in known.values()], fh, ensure_ascii=False, indent=1)
+        tmp.replace(path)
+    return departments, accounts
+
+
+def stored_accounts(rt: Runtime) -> list[DemoAccount]:
+    """Demo accounts remembered from an earlier seed."""
+    path = rt.settings.data_dir / CREDENTIALS_FILE
+    if not path.exists():
+        return []
+    return [DemoAccount(**row) for row in json.loads(path.read_text())]
+
+
+def print_accounts(rt: Runtime, accounts: list[DemoAccount]) -> None:
+    """A table of demo logins."""
+    table = Table(title=rt._("Demo accounts"))
+    table.add_column(rt._("Role"), no_wrap=True)
+    table.add_column(rt._("Username"), no_wrap=True)
+    table.add_column(rt._("Password"), no_wrap=True)
+    table.add_column(rt._("Department"), overflow="fold")
+    for a in accounts:
+        table.add_row(a.role, a.username, a.password, a.department or a.display_name)
+    console.print(table)
+
+
+@app.command("seed")
+@friendly
+def seed_cmd() -> None:
+    """Create the demo city's departments and one account per role (idempotent). Example: tongban demo seed"""
+    rt = open_runtime()
+    departments, accounts = seed(rt)
+    console.print(f"[green]✓[/] {rt._('{departments} departments and {accounts} accounts created', departments=departments, accounts=len(accounts))}")
+    print_accounts(rt, stored_accounts(rt))

@@ -1,0 +1,145 @@
+"""Every permission decision of Tongban: role × action × department/ownership. Pure, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """The roles a user can hold."""
+
+    CITIZEN = "citizen"
+    ENTERPRISE = "enterprise"
+    CLERK = "clerk"
+    APPROVER = "approver"
+    DATA_ADMIN = "data_admin"
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+
+    @property
+    def is_staff(self) -> bool:
+        return self not in (Role.CITIZEN, Role.ENTERPRISE)
+
+
+ROLE_LABELS = {
+    Role.CITIZEN: "Citizen",
+    Role.ENTERPRISE: "Enterprise user",
+    Role.CLERK: "Window clerk",
+    Role.APPROVER: "Approver",
+    Role.DATA_ADMIN: "Department data admin",
+    Role.OPERATOR: "Platform operator",
+    Role.AUDITOR: "Auditor",
+}
+
+
+class Action(StrEnum):
+    """Things an actor may try to do."""
+
+    ACCOUNT_VIEW = "account.view"
+    PASSWORD_CHANGE = "account.change_password"
+    DEPARTMENT_LIST = "department.list"
+    DEPARTMENT_MANAGE = "department.manage"
+    USER_LIST = "user.list"
+    USER_CREATE = "user.create"
+    USER_SET_ROLE = "user.set_role"
+    CLIENT_LIST = "client.list"
+    CLIENT_CREATE = "client.create"
+    CLIENT_REVOKE = "client.revoke"
+    AUDIT_READ = "audit.read"
+    AUDIT_VERIFY = "audit.verify"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a logged-in user, an API client, or the system (CLI run by the server's operator)."""
+
+    kind: str  # user | client | system
+    id: int | None
+    name: str
+    role: Role | None
+    department_id: int | None = None
+
+    @classmethod
+    def system(cls, name: str = "cli") -> Actor:
+        return cls("system", None, name, None, None)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the action is about: its department and its owner, when it has them."""
+
+    department_id: int | None = None
+    owner_user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Allowed or not, with the reason (an English msgid) when not."""
+
+    allowed: bool
+    reason: str = ""
+
+
+ALLOW = Decision(True)
+
+_ANY_USER = frozenset(Role)
+_STAFF = frozenset(r for r in Role if r.is_staff)
+
+# Who may do what at all; department scoping is applied after this table.
+_GRANTS: dict[Action, frozenset[Role]] = {
+    Action.ACCOUNT_VIEW: _ANY_USER,
+    Action.PASSWORD_CHANGE: _ANY_USER,
+    Action.DEPARTMENT_LIST: _STAFF,
+    Action.DEPARTMENT_MANAGE: frozenset({Role.OPERATOR}),
+    Action.USER_LIST: frozenset({Role.OPERATOR, Role.AUDITOR}),
+    Action.USER_CREATE: frozenset({Role.OPERATOR}),
+    Action.USER_SET_ROLE: frozenset({Role.OPERATOR}),
+    Action.CLIENT_LIST: frozenset({Role.DATA_ADMIN, Role.OPERATOR, Role.AUDITOR}),
+    Action.CLIENT_CREATE: frozenset({Role.DATA_ADMIN}),
+    Action.CLIENT_REVOKE: frozenset({Role.DATA_ADMIN, Role.OPERATOR}),
+    Action.AUDIT_READ: frozenset({Role.AUDITOR}),
+    Action.AUDIT_VERIFY: frozenset({Role.AUDITOR}),
+}
+
+# What a department system may do with its token (grants to data come with the exchange).
+_CLIENT_ACTIONS = frozenset({Action.DEPARTMENT_LIST})
+
+# Actions a department-scoped role may only take on its own department's things.
+_OWN_DEPARTMENT_ONLY = {
+    (Role.DATA_ADMIN, Action.CLIENT_LIST),
+    (Role.DATA_ADMIN, Action.CLIENT_CREATE),
+    (Role.DATA_ADMIN, Action.CLIENT_REVOKE),
+}
+
+# Actions on one's own things only.
+_OWNER_ONLY = {Action.ACCOUNT_VIEW, Action.PASSWORD_CHANGE}
+
+
+def decide(actor: Actor, action: Action, target: Target | None = None) -> Decision:
+    """Whether ``actor`` may take ``action`` on ``target``."""
+    if actor.kind == "system":
+        return ALLOW
+    if actor.kind == "client":
+        return ALLOW if action in _CLIENT_ACTIONS else Decision(False, "API clients may not do this")
+    if actor.kind != "user" or actor.role is None:
+        return Decision(False, "Your role may not do this")
+    if actor.role not in _GRANTS.get(action, frozenset()):
+        return Decision(False, "Your role may not do this")
+    target = target or Target()
+    if action in _OWNER_ONLY and target.owner_user_id not in (None, actor.id):
+        return Decision(False, "You may only do this for your own account")
+    if (actor.role, action) in _OWN_DEPARTMENT_ONLY:
+        if actor.department_id is None or target.department_id not in (None, actor.department_id):
+            return Decision(False, "You may only do this for your own department")
+    return ALLOW
+
+
+def allowed(actor: Actor, action: Action, target: Target | None = None) -> bool:
+    """Shorthand for ``decide(...).allowed`` (navigation, buttons)."""
+    return decide(actor, action, target).allowed
+
+
+def role_needs_department(role: Role) -> bool:
+    """Staff belong to a department; citizens and enterprise users do not."""
+    return role.is_staff

@@ -1,0 +1,106 @@
+"""The web application: ``create_app(settings)`` wires pages, API, errors and the audit checkpointer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from tongban.audit import bind_request, unbind_request
+from tongban.audit.service import checkpoint
+from tongban.audit.signing import load_or_create_signer
+from tongban.audit.unit_of_work import transaction
+from tongban.config import Settings
+from tongban.db import make_engine, make_session_factory
+from tongban.i18n import SUPPORTED
+from tongban.web import errors
+from tongban.web.api import health, identity as identity_api
+from tongban.web.deps import LANG_COOKIE
+from tongban.web.pages import account, admin, audit, auth, home
+
+log = logging.getLogger("tongban.web")
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the application for ``settings`` (no global state: tests build one per database)."""
+    settings.ensure_data_dir()
+    engine = make_engine(settings.resolved_database_url)
+    sessions = make_session_factory(engine)
+    signer = load_or_create_signer(settings.audit_key_path)
+
+    async def _checkpointer() -> None:
+        while True:
+            await asyncio.sleep(settings.checkpoint_interval_seconds)
+            try:
+                await run_in_threadpool(_sign_head)
+            except Exception:  # keep serving; the next round tries again
+                log.exception("audit checkpoint failed")
+
+    def _sign_head() -> None:
+        with transaction(sessions) as session:
+            checkpoint(session, signer)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_checkpointer())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(Exception):
+                await run_in_threadpool(_sign_head)
+            engine.dispose()
+
+    app = FastAPI(
+        title="Tongban 通办 API", version="0.1.0", lifespan=lifespan,
+        docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None,
+        description="Data-sharing backbone of one-stop government services. Authenticate with "
+                    "`Authorization: Bearer <token>` (an API client created by a department data admin).",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.signer = signer
+    app.state.secret = settings.secret()
+
+    @app.middleware("http")
+    async def _context(request: Request, call_next):  # type: ignore[no-untyped-def]
+        request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        request.state.request_id = request_id
+        chosen = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+        request.state.lang = chosen if chosen in SUPPORTED else settings.language
+        request.state.user = None
+        token = bind_request(request_id)
+        try:
+            response = await call_next(request)
+        finally:
+            unbind_request(token)
+        response.headers["X-Request-ID"] = request_id
+        response.headers["Content-Language"] = request.state.lang
+        for name, value in _SECURITY_HEADERS.items():
+            if not request.url.path.startswith("/api/docs"):
+                response.headers.setdefault(name, value)
+        return response
+
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    for module in (health, identity_api):
+        app.include_router(module.router)
+    for page in (home, auth, account, admin, audit):
+        app.include_router(page.router)
+    return app

@@ -1,0 +1,70 @@
+"""Page rendering: templates get the language, the user, the role's navigation and the CSRF token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from tongban.i18n import gettext
+from tongban.identity.policy import ROLE_LABELS, Action, Role, allowed
+from tongban.identity.service import actor_for
+from tongban.standards import mask_citizen_id
+from tongban.web.deps import CSRF_COOKIE, csrf_token
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.globals["ROLE_LABELS"] = {str(k): v for k, v in ROLE_LABELS.items()}
+TEMPLATES.env.globals["mask_id"] = mask_citizen_id
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the role-aware navigation."""
+
+    label: str
+    href: str
+    action: Action | None
+
+
+NAV = (
+    NavItem("Home", "/", None),
+    NavItem("Departments", "/admin/departments", Action.DEPARTMENT_MANAGE),
+    NavItem("Users", "/admin/users", Action.USER_LIST),
+    NavItem("API clients", "/clients", Action.CLIENT_LIST),
+    NavItem("Audit log", "/audit", Action.AUDIT_READ),
+    NavItem("My account", "/account", Action.ACCOUNT_VIEW),
+)
+
+
+def navigation(user: Any) -> list[NavItem]:
+    """The entries this user may open."""
+    if user is None:
+        return [NAV[0]]
+    actor = actor_for(user)
+    return [item for item in NAV if item.action is None or allowed(actor, item.action)]
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
+    """Render a page in the request's language, setting the CSRF cookie when it is new."""
+    lang = getattr(request.state, "lang", "zh-CN")
+    user = getattr(request.state, "user", None)
+
+    def _(msgid: str, **params: Any) -> str:
+        return gettext(lang, msgid, **params)
+
+    ctx = {
+        "request": request, "_": _, "lang": lang, "user": user, "nav": navigation(user),
+        "role": Role(user.role) if user is not None else None, "csrf_token": csrf_token(request),
+        "path": request.url.path, **(context or {}),
+    }
+    response = TEMPLATES.TemplateResponse(request, template, ctx, status_code=status, headers=headers)
+    new_cookie = getattr(request.state, "new_csrf_cookie", None)
+    if new_cookie:
+        response.set_cookie(CSRF_COOKIE, new_cookie, httponly=True, samesite="strict",
+                            secure=request.app.state.settings.secure_cookies)
+    return response
