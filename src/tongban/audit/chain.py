@@ -60,7 +60,7 @@ class Break:
 def find_break(records: Sequence[LinkView]) -> Break | None:
     """Walk records in sequence order and name the first altered, deleted, inserted or reordered one."""
     later_hashes = {r.hash: i for i, r in enumerate(records)}
-    prev_hash, prev_seq = GENESIS, 0
+    prev_hash, prev_seq, before_prev = GENESIS, 0, None
     for i, rec in enumerate(records):
         if not rec.intact:
             return Break("altered", rec.seq, "content no longer matches its hash")
@@ -68,10 +68,12 @@ def find_break(records: Sequence[LinkView]) -> Break | None:
             nxt = records[i + 1] if i + 1 < len(records) else None
             if nxt is not None and nxt.prev_hash == prev_hash:
                 return Break("inserted", rec.seq, f"not part of the chain between records {prev_seq} and {nxt.seq}")
+            if before_prev is not None and rec.prev_hash == before_prev:
+                return Break("inserted", prev_seq, f"not part of the chain: record {rec.seq} follows the one before it")
             if later_hashes.get(rec.prev_hash, -1) > i:
                 return Break("reordered", rec.seq, "follows a record that comes after it in the log")
             return Break("deleted", rec.seq, f"the record(s) between {prev_seq} and {rec.seq} are missing")
         if rec.seq != prev_seq + 1:
             return Break("altered", rec.seq, f"sequence number changed (expected {prev_seq + 1})")
-        prev_hash, prev_seq = rec.hash, rec.seq
+        before_prev, prev_hash, prev_seq = prev_hash, rec.hash, rec.seq
     return None

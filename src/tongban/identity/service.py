@@ -46,10 +46,8 @@ def require(actor: Actor, action: Action, target: Target | None = None, *, targe
 
 
 def _code_error(field: str, exc: CodeError) -> InvalidInput:
-    return InvalidInput(
-        "{field} is invalid: {reason}", code=exc.rule, params={"field": field, "reason": exc.message_en},
-        errors=[FieldError(field, exc.message_en, exc.params, code=exc.rule)],
-    )
+    return InvalidInput(exc.template, code=exc.rule, params=exc.params,
+                        errors=[FieldError(field, exc.template, exc.params, code=exc.rule)])
 
 
 # Departments -------------------------------------------------------------------------------------------------
