@@ -10,7 +10,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 from starlette.concurrency import run_in_threadpool
 
 from tongban.audit import bind_request, unbind_request
@@ -68,7 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(
         title="Tongban 通办 API", version="0.1.0", lifespan=lifespan,
-        docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None,
+        docs_url=None, openapi_url="/api/openapi.json", redoc_url=None,
         description="Data-sharing backbone of one-stop government services. Authenticate with "
                     "`Authorization: Bearer <token>` (an API client created by a department data admin).",
     )
@@ -99,6 +102,16 @@ def create_app(settings: Settings) -> FastAPI:
 
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.mount("/api/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI served from the package (no CDN: government networks are often closed)."""
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Tongban 通办 API",
+                                   swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/api/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/api/docs-assets/favicon-32x32.png")
+
     for module in (health, identity_api):
         app.include_router(module.router)
     for page in (home, auth, account, admin, audit):

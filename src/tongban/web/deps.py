@@ -29,7 +29,7 @@ T = TypeVar("T")
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{code}"),
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/static"),
-    ("GET", "/api/docs"), ("GET", "/api/openapi.json"), ("GET", "/api/docs/oauth2-redirect"),
+    ("GET", "/api/docs"), ("GET", "/api/openapi.json"),
 })
 
 
