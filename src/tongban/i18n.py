@@ -28,12 +28,16 @@ def translations(language: str) -> dict[str, str]:
     return _catalog(language if language in SUPPORTED else DEFAULT_LANGUAGE)
 
 
+class Msg(str):
+    """A parameter value that is itself a msgid (translated too); plain strings are user data and left alone."""
+
+
 def gettext(language: str, msgid: str, **params: Any) -> str:
     """Translate ``msgid`` and fill in ``params``; unknown msgids fall back to English."""
     text = translations(language).get(msgid, msgid)
     if params:
         try:
-            return text.format(**{k: gettext(language, v) if isinstance(v, str) else v for k, v in params.items()})
+            return text.format(**{k: gettext(language, v) if isinstance(v, Msg) else v for k, v in params.items()})
         except (KeyError, IndexError, ValueError):
             return text
     return text

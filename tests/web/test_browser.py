@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,11 @@ from tongban.identity.policy import Actor, Role, allowed
 from tongban.synth.demo import DemoAccount
 from tongban.web.render import NAV
 
-pytestmark = pytest.mark.browser
+
+def in_browser(test: Callable[..., None]) -> Callable[..., None]:
+    """Mark a browser test. The pages run on both backends in test_pages.py; in a browser, SQLite is enough."""
+    return pytest.mark.browser(pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)(test))
+
 
 ROLES = [str(role) for role in Role]
 
@@ -47,7 +51,13 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     context.set_default_timeout(10_000)
     tab = context.new_page()
     problems: list[str] = []
-    tab.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+
+    def _console(msg: Any) -> None:
+        where = msg.location.get("url", "")
+        if msg.type == "error" and not where.endswith("/favicon.ico"):  # the portal has no favicon; browsers ask
+            problems.append(f"console error at {where}: {msg.text}")
+
+    tab.on("console", _console)
     tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     yield tab
     context.close()
@@ -73,6 +83,7 @@ def test_the_pinned_navigation_table_matches_the_policy():
     assert {role: _policy_nav(role) for role in ROLES} == EXPECTED_NAV
 
 
+@in_browser
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_logs_in_sees_its_navigation_opens_it_and_logs_out(
     page, demo_accounts, db_url, output_dir: Path, role: str
@@ -104,6 +115,7 @@ def test_each_role_logs_in_sees_its_navigation_opens_it_and_logs_out(
     assert "/login?next=/account" in page.url
 
 
+@in_browser
 def test_the_portal_is_chinese_by_default_and_switches_to_english(page):
     from playwright.sync_api import expect
 
@@ -123,6 +135,7 @@ def test_the_portal_is_chinese_by_default_and_switches_to_english(page):
     expect(submit).to_have_text("登录")
 
 
+@in_browser
 def test_a_data_admin_creates_an_api_client_and_sees_its_token_once(page, demo_accounts, output_dir: Path):
     from playwright.sync_api import expect
 
@@ -149,6 +162,7 @@ def test_a_data_admin_creates_an_api_client_and_sees_its_token_once(page, demo_a
     assert token not in page.content()
 
 
+@in_browser
 def test_the_auditor_verifies_the_whole_chain(page, demo_accounts, output_dir: Path):
     from playwright.sync_api import expect
 

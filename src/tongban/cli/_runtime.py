@@ -20,8 +20,8 @@ from tongban.errors import TongbanError
 from tongban.i18n import gettext
 from tongban.identity.policy import Actor
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -23,7 +23,7 @@ def verify() -> None:
         result = service.verify_chain(session, rt.signer)
     if result.problem is not None:
         p = result.problem
-        fail(rt._("Audit chain broken at record {seq}: {kind} ({detail})", seq=p.seq, kind=p.kind, detail=p.detail))
+        fail(rt._("Audit chain broken at record {seq}: {kind} ({detail})", seq=p.seq, kind=rt._(p.kind), detail=p.detail))
     console.print(f"[green]✓[/] {rt._('Audit chain intact: {records} records, {checkpoints} signed checkpoints', records=result.records, checkpoints=result.checkpoints)}")
     if result.unsigned_tail:
         console.print(rt._("{count} newest records are not yet covered by a checkpoint", count=result.unsigned_tail))

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from tongban.cli import audit, clients, db, demo, users
-from tongban.cli._runtime import Runtime, console, fail, friendly, open_runtime
+from tongban.cli._runtime import Runtime, console, err_console, fail, friendly, open_runtime
 from tongban.config import Settings
 from tongban.db import upgrade
 from tongban.identity.model import Department
@@ -93,11 +93,11 @@ def main() -> None:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = "TONGBAN_" + str(first["loc"][0]).upper() if first.get("loc") else "TONGBAN_*"
-        console.print(f"[bold red]✗[/] {field}: {first['msg']}", highlight=False)
+        err_console.print(f"[bold red]✗[/] {field}: {first['msg']}", highlight=False)
         sys.exit(1)
     except Exception as exc:  # the last line of defence: one line, never a traceback, unless asked for
         if os.environ.get("TONGBAN_DEBUG"):
             raise
-        console.print(f"[bold red]✗[/] unexpected error: {type(exc).__name__}: {exc} (set TONGBAN_DEBUG=1 for details)",
+        err_console.print(f"[bold red]✗[/] unexpected error: {type(exc).__name__}: {exc} (set TONGBAN_DEBUG=1 for details)",
                       highlight=False)
         sys.exit(1)

@@ -44,7 +44,7 @@ def create(
         user = service.create_user(session, cli_actor(), username=username, display_name=display_name, role=role,
                                    password=password, department_id=_department_id(rt, department),
                                    id_number=id_number, company_credit_code=company_code, company_name=company_name)
-        console.print(f"[green]✓[/] {rt._('Created {username} ({role})', username=user.username, role=user.role)}")
+        console.print(f"[green]✓[/] {rt._('Created {username} ({role})', username=user.username, role=rt._(ROLE_LABELS[Role(user.role)]))}")
 
 
 @app.command("list")
@@ -77,4 +77,4 @@ def set_role(
     with transaction(rt.sessions) as session:
         user = service.set_role(session, cli_actor(), username=username, role=role,
                                 department_id=_department_id(rt, department))
-        console.print(f"[green]✓[/] {rt._('{username} is now {role}', username=user.username, role=user.role)}")
+        console.print(f"[green]✓[/] {rt._('{username} is now {role}', username=user.username, role=rt._(ROLE_LABELS[Role(user.role)]))}")

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from tongban.audit import ActorRef, AuditEvent, record
 from tongban.audit.model import AuditRecord
 from tongban.db import utcnow
+from tongban.i18n import Msg
 from tongban.errors import Conflict, FieldError, InvalidInput, Locked, NotFound, PermissionDenied, Unauthenticated
 from tongban.identity import passwords, tokens
 from tongban.identity.model import ApiClient, Department, LoginSession, User
 from tongban.identity.policy import Action, Actor, Role, Target, decide
 from tongban.identity.queries import list_clients, list_departments, list_users
-from tongban.identity.throttle import throttle
+from tongban.identity.throttle import LOCK_FOR, WINDOW, throttle
 from tongban.standards import CodeError, parse_citizen_id, parse_credit_code, parse_division_code
 
 
@@ -60,7 +61,7 @@ def create_department(
     require(actor, Action.DEPARTMENT_MANAGE)
     name, short_name = name.strip(), short_name.strip()
     if not name:
-        raise InvalidInput("{field} is required", params={"field": "name"}, errors=[FieldError("name", "is required")])
+        raise InvalidInput("{field} is required", params={"field": Msg("Name")}, errors=[FieldError("name", "is required")])
     try:
         code = parse_credit_code(credit_code).code
     except CodeError as exc:
@@ -190,7 +191,7 @@ def login_throttle(session: Session, username: str, now: dt.datetime):  # type: 
     )
     stmt = select(AuditRecord.occurred_at).where(
         AuditRecord.action == "identity.login", AuditRecord.target_id == username, AuditRecord.outcome == "failed",
-        AuditRecord.occurred_at >= now - dt.timedelta(minutes=15),
+        AuditRecord.occurred_at >= now - WINDOW - LOCK_FOR,
     )
     if last_ok is not None:
         stmt = stmt.where(AuditRecord.occurred_at > last_ok)
@@ -258,7 +259,7 @@ def change_password(session: Session, actor: Actor, *, current: str, new: str, k
                                             user.username, details={"reason": "wrong current password"}))
     weak = passwords.weakness(new, user.username)
     if weak:
-        raise InvalidInput("The new password {reason}", code="identity.weak_password", params={"reason": weak},
+        raise InvalidInput("The new password {reason}", code="identity.weak_password", params={"reason": Msg(weak)},
                            errors=[FieldError("new_password", weak)])
     if passwords.verify_password(user.password_hash, new):
         raise InvalidInput("The new password must differ from the current one",
@@ -286,7 +287,7 @@ def create_api_client(
     if department_id is None or session.get(Department, department_id) is None:
         raise NotFound("Department {id} does not exist", params={"id": department_id})
     if not name.strip():
-        raise InvalidInput("{field} is required", params={"field": "name"}, errors=[FieldError("name", "is required")])
+        raise InvalidInput("{field} is required", params={"field": Msg("Name")}, errors=[FieldError("name", "is required")])
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("The expiry must be in the future", errors=[FieldError("expires_at", "must be in the future")])
     key_id, token = tokens.new_api_token()

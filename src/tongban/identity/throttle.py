@@ -19,12 +19,18 @@ class Throttle:
 
 
 def throttle(failures: list[dt.datetime], now: dt.datetime) -> Throttle:
-    """Given the recent failure times (since the last success), decide delay and lock."""
-    recent = sorted(t for t in failures if now - t < WINDOW)
-    if len(recent) >= LOCK_AFTER:
-        until = recent[LOCK_AFTER - 1] + LOCK_FOR
-        if until > now:
-            return Throttle(0.0, until)
+    """Given the recent failure times (since the last success), decide delay and lock.
+
+    Five failures within WINDOW lock for LOCK_FOR after the fifth, even once the first has left the window.
+    """
+    past = sorted(t for t in failures if now - t < WINDOW + LOCK_FOR)
+    for i in range(len(past) - LOCK_AFTER, -1, -1):  # the newest run of five decides
+        if past[i + LOCK_AFTER - 1] - past[i] < WINDOW:
+            until = past[i + LOCK_AFTER - 1] + LOCK_FOR
+            if until > now:
+                return Throttle(0.0, until)
+            break
+    recent = [t for t in past if now - t < WINDOW]
     if not recent:
         return Throttle(0.0, None)
     return Throttle(min(2.0 ** (len(recent) - 1), 8.0), None)

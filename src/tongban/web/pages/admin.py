@@ -12,7 +12,7 @@ from tongban.db import utcnow
 from tongban.errors import TongbanError
 from tongban.i18n import gettext
 from tongban.identity import service as identity
-from tongban.identity.policy import Action, Actor, Role, allowed
+from tongban.identity.policy import ROLE_LABELS, Action, Actor, Role, allowed
 from tongban.web.deps import Csrf, Db, attempt, current_actor
 from tongban.web.render import render
 
@@ -24,6 +24,10 @@ OptionalInt = Annotated[str, Form()]
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
+
+
+def _role(request: Request, role: str) -> str:
+    return gettext(request.state.lang, ROLE_LABELS[Role(role)])
 
 
 def _failure(request: Request, exc: TongbanError) -> dict[str, object]:
@@ -101,7 +105,7 @@ def create_user(
     except TongbanError as exc:
         return _users(request, db, actor, status=exc.status, form=form, **_failure(request, exc))
     return _users(request, db, actor, notice=gettext(request.state.lang, "Created {username} ({role})",
-                                                     username=user.username, role=user.role))
+                                                     username=user.username, role=_role(request, user.role)))
 
 
 @router.post("/admin/users/{username}/role", response_class=HTMLResponse, dependencies=[Csrf])
@@ -116,7 +120,7 @@ def set_role(
     except TongbanError as exc:
         return _users(request, db, actor, status=exc.status, **_failure(request, exc))
     return _users(request, db, actor, notice=gettext(request.state.lang, "{username} is now {role}",
-                                                     username=user.username, role=user.role))
+                                                     username=user.username, role=_role(request, user.role)))
 
 
 # API clients --------------------------------------------------------------------------------------------------
