@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tongban.identity.passwords import MIN_LENGTH, dummy_verify, hash_password, verify_password, weakness
+from tongban.identity.passwords import MIN_LENGTH, PASSPHRASE_LENGTH, dummy_verify, hash_password, verify_password, weakness
 
 TOO_SHORT = "must be at least 10 characters long"
 TOO_COMMON = "is too common or too simple"
@@ -26,10 +26,10 @@ ONE_CLASS = "must mix at least two of: lower case, upper case, digits, symbols"
     ("abcabcabcabc", "", TOO_COMMON),
     ("wangfang-2024X", "wangfang", HAS_USERNAME),
     ("X9-WangFang-y", "wangfang", HAS_USERNAME),
-    ("correcthorsebattery", "", ONE_CLASS),
-    ("CORRECTHORSEBATTERY", "", ONE_CLASS),
-    ("31415926535897", "", ONE_CLASS),
-    ("!@#$%^&*()_+-=", "", ONE_CLASS),
+    ("correcthorse", "", ONE_CLASS),
+    ("CORRECTHORSE", "", ONE_CLASS),
+    ("3141592653589", "", ONE_CLASS),
+    ("!@#$%^&*()_+", "", ONE_CLASS),
     ("中华人民共和国万岁通办平台", "", ONE_CLASS),
 ], ids=lambda v: v if isinstance(v, str) and v else None)
 def test_a_weak_password_is_rejected_with_the_reason(password, username, reason):
@@ -42,6 +42,9 @@ def test_a_weak_password_is_rejected_with_the_reason(password, username, reason)
     ("correct horse 42", "clerk"),
     ("Tb-Zx81kPq0aLm", "operator"),
     ("通办平台Password2024", "zhangsan"),
+    ("通办平台2024年上线", ""),
+    ("correcthorsebatterystaple", ""),
+    ("让数据多跑路让群众少跑腿通办平台", ""),
 ])
 def test_a_good_password_is_accepted(password, username):
     assert weakness(password, username) is None
@@ -52,7 +55,7 @@ def test_any_password_shorter_than_ten_characters_is_rejected(password, username
     assert weakness(password, username) == TOO_SHORT
 
 
-@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=MIN_LENGTH, max_size=30))
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=MIN_LENGTH, max_size=PASSPHRASE_LENGTH - 1))
 def test_any_lower_case_only_password_is_rejected(password):
     assert weakness(password) is not None
 

@@ -12,7 +12,7 @@ from tongban.identity.policy import Action, Actor, Decision, Role, Target, allow
 POLICY_TABLE = """
 action                    citizen enterprise clerk approver data_admin operator auditor
 account.view                 Y        Y        Y      Y         Y         Y        Y
-account.change_password      Y        Y        Y      Y         Y         Y        Y
+identity.change_password     Y        Y        Y      Y         Y         Y        Y
 department.list              .        .        Y      Y         Y         Y        Y
 department.manage            .        .        .      .         .         Y        .
 user.list                    .        .        .      .         .         Y        Y

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 GENESIS = "0" * 64
@@ -50,11 +50,17 @@ class LinkView:
 
 @dataclass(frozen=True)
 class Break:
-    """The first place the chain stops being what was written."""
+    """The first place the chain stops being what was written; ``template`` is an English msgid."""
 
     kind: str  # altered | deleted | inserted | reordered
     seq: int  # the record named
-    detail: str
+    template: str
+    params: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def detail(self) -> str:
+        """The explanation in English."""
+        return self.template.format(**self.params)
 
 
 def find_break(records: Sequence[LinkView]) -> Break | None:
@@ -67,13 +73,17 @@ def find_break(records: Sequence[LinkView]) -> Break | None:
         if rec.prev_hash != prev_hash:
             nxt = records[i + 1] if i + 1 < len(records) else None
             if nxt is not None and nxt.prev_hash == prev_hash:
-                return Break("inserted", rec.seq, f"not part of the chain between records {prev_seq} and {nxt.seq}")
+                return Break("inserted", rec.seq, "not part of the chain between records {before} and {after}",
+                             {"before": prev_seq, "after": nxt.seq})
             if before_prev is not None and rec.prev_hash == before_prev:
-                return Break("inserted", prev_seq, f"not part of the chain: record {rec.seq} follows the one before it")
+                return Break("inserted", prev_seq, "not part of the chain: record {after} follows the one before it",
+                             {"after": rec.seq})
             if later_hashes.get(rec.prev_hash, -1) > i:
                 return Break("reordered", rec.seq, "follows a record that comes after it in the log")
-            return Break("deleted", rec.seq, f"the record(s) between {prev_seq} and {rec.seq} are missing")
+            return Break("deleted", rec.seq, "the record(s) between {before} and {after} are missing",
+                         {"before": prev_seq, "after": rec.seq})
         if rec.seq != prev_seq + 1:
-            return Break("altered", rec.seq, f"sequence number changed (expected {prev_seq + 1})")
+            return Break("altered", rec.seq, "sequence number changed (expected {expected})",
+                         {"expected": prev_seq + 1})
         before_prev, prev_hash, prev_seq = prev_hash, rec.hash, rec.seq
     return None

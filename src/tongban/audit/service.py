@@ -158,7 +158,8 @@ def verify_chain(session: Session, signer: Signer, *, batch: int = 5000) -> Veri
     for cp in checkpoints:
         message = checkpoint_message(cp.seq, cp.hash, cp.signed_at)
         if cp.key_id != signer.key_id or not signer.verify(message, cp.signature):
-            problem = problem or Break("altered", cp.seq, f"checkpoint {cp.id} signature does not verify")
+            problem = problem or Break("altered", cp.seq, "checkpoint {checkpoint} signature does not verify",
+                                       {"checkpoint": cp.id})
         elif cp.seq not in by_seq:
             problem = problem or Break("deleted", cp.seq, "a signed checkpoint names a record that is gone")
         elif by_seq[cp.seq] != cp.hash:
@@ -168,6 +169,7 @@ def verify_chain(session: Session, signer: Signer, *, batch: int = 5000) -> Veri
     head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one_or_none()
     last_seq = views[-1].seq if views else 0
     if problem is None and head is not None and head.seq != last_seq:
-        problem = Break("deleted", last_seq + 1, f"the log ends at {last_seq} but {head.seq} records were written")
+        problem = Break("deleted", last_seq + 1, "the log ends at {last} but {written} records were written",
+                        {"last": last_seq, "written": head.seq})
     return Verification(len(views), len(checkpoints), last_signed, problem, utcnow())
 

@@ -6,7 +6,8 @@ import typer
 
 from tongban.audit import service
 from tongban.audit.unit_of_work import transaction
-from tongban.cli._runtime import console, fail, friendly, open_runtime
+from tongban.cli._runtime import cli_actor, console, fail, friendly, open_runtime
+from tongban.identity import oversight
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
@@ -19,11 +20,11 @@ def verify() -> None:
     Example: tongban audit verify
     """
     rt = open_runtime()
-    with console.status(rt._("Verifying the audit chain…")), rt.sessions() as session:
-        result = service.verify_chain(session, rt.signer)
+    with console.status(rt._("Verifying the audit chain…")), transaction(rt.sessions) as session:
+        result = oversight.verify_audit(session, cli_actor(), rt.signer)
     if result.problem is not None:
         p = result.problem
-        fail(rt._("Audit chain broken at record {seq}: {kind} ({detail})", seq=p.seq, kind=rt._(p.kind), detail=p.detail))
+        fail(rt._("Audit chain broken at record {seq}: {kind} ({detail})", seq=p.seq, kind=rt._(p.kind), detail=rt._(p.template, **p.params)))
     console.print(f"[green]✓[/] {rt._('Audit chain intact: {records} records, {checkpoints} signed checkpoints', records=result.records, checkpoints=result.checkpoints)}")
     if result.unsigned_tail:
         console.print(rt._("{count} newest records are not yet covered by a checkpoint", count=result.unsigned_tail))

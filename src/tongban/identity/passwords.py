@@ -8,6 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _HASHER = PasswordHasher()
 
 MIN_LENGTH = 10
+PASSPHRASE_LENGTH = 16  # long passphrases need no mix of character classes
 _COMMON = frozenset(
     {"password", "password1", "1234567890", "qwertyuiop", "iloveyou12", "woaini1314", "a123456789", "admin12345",
      "abcdefghij", "0123456789", "1qaz2wsx3edc", "passw0rd123", "qwerty12345"}
@@ -40,9 +41,12 @@ def weakness(password: str, username: str = "") -> str | None:
         return "is too common or too simple"
     if username and username.lower() in password.lower():
         return "must not contain the username"
+    if len(password) >= PASSPHRASE_LENGTH:
+        return None
     classes = sum(
         (any(c.islower() for c in password), any(c.isupper() for c in password),
-         any(c.isdigit() for c in password), any(not c.isalnum() for c in password))
+         any(c.isdigit() for c in password), any(not c.isalnum() for c in password),
+         any(c.isalpha() and not c.isascii() for c in password))  # Chinese characters count as a class of their own
     )
     if classes < 2:
         return "must mix at least two of: lower case, upper case, digits, symbols"

@@ -37,7 +37,7 @@ class Action(StrEnum):
     """Things an actor may try to do."""
 
     ACCOUNT_VIEW = "account.view"
-    PASSWORD_CHANGE = "account.change_password"
+    PASSWORD_CHANGE = "identity.change_password"
     DEPARTMENT_LIST = "department.list"
     DEPARTMENT_MANAGE = "department.manage"
     USER_LIST = "user.list"

@@ -35,15 +35,18 @@ def actor_for_client(client: ApiClient) -> Actor:
     return Actor("client", client.id, f"client:{client.key_id}", None, client.department_id)
 
 
-def require(actor: Actor, action: Action, target: Target | None = None, *, target_id: str | None = None) -> None:
-    """Raise PermissionDenied (carrying a 'denied' audit event) unless the policy allows."""
+def require(
+    actor: Actor, action: Action, target: Target | None = None, *, target_id: str | None = None,
+    event: str | None = None,
+) -> None:
+    """Raise PermissionDenied (carrying a 'denied' audit event named ``event``, default the action) unless allowed."""
     decision = decide(actor, action, target)
     if not decision.allowed:
-        event = AuditEvent(
-            action=str(action), actor=actor_ref(actor), outcome="denied", target_id=target_id,
+        event_ = AuditEvent(
+            action=event or str(action), actor=actor_ref(actor), outcome="denied", target_id=target_id,
             details={"reason": decision.reason},
         )
-        raise PermissionDenied(decision.reason, code="identity.permission_denied", audit=event)
+        raise PermissionDenied(decision.reason, code="identity.permission_denied", audit=event_)
 
 
 def _code_error(field: str, exc: CodeError) -> InvalidInput:
@@ -58,7 +61,7 @@ def create_department(
     parent_id: int | None = None,
 ) -> Department:
     """Register a department; codes are validated by GB 32100 / GB 11714 and GB/T 2260."""
-    require(actor, Action.DEPARTMENT_MANAGE)
+    require(actor, Action.DEPARTMENT_MANAGE, target_id=name, event="department.create")
     name, short_name = name.strip(), short_name.strip()
     if not name:
         raise InvalidInput("{field} is required", params={"field": Msg("Name")}, errors=[FieldError("name", "is required")])
@@ -198,10 +201,19 @@ def login_throttle(session: Session, username: str, now: dt.datetime):  # type: 
     return throttle(list(session.scalars(stmt)), now)
 
 
+def _login_name(raw: str) -> str:
+    """Citizens may type their ID number in either form: a 15-digit or lower-case-x number means the 18-digit one."""
+    name = raw.strip()
+    try:
+        return parse_citizen_id(name).number
+    except CodeError:
+        return name
+
+
 def authenticate(session: Session, *, username: str, password: str, now: dt.datetime | None = None) -> User:
     """Check a username and password; failures and lock-outs are audited and raise."""
     now = now or utcnow()
-    username = username.strip()
+    username = _login_name(username)
     anon = ActorRef("anonymous", None, username)
     state = login_throttle(session, username, now)
     if state.locked_until is not None:
@@ -255,7 +267,7 @@ def change_password(session: Session, actor: Actor, *, current: str, new: str, k
     if not passwords.verify_password(user.password_hash, current):
         raise InvalidInput("The current password is wrong", code="identity.bad_credentials",
                            errors=[FieldError("current_password", "is wrong")],
-                           audit=AuditEvent("identity.change_password", actor_ref(actor), "failed", "user",
+                           audit=AuditEvent(str(Action.PASSWORD_CHANGE), actor_ref(actor), "failed", "user",
                                             user.username, details={"reason": "wrong current password"}))
     weak = passwords.weakness(new, user.username)
     if weak:
@@ -271,7 +283,7 @@ def change_password(session: Session, actor: Actor, *, current: str, new: str, k
     if keep_session:
         ended = ended.where(LoginSession.token_hash != tokens.digest(keep_session))
     session.execute(ended.values(ended_at=now))
-    record(session, AuditEvent("identity.change_password", actor_ref(actor), target_type="user",
+    record(session, AuditEvent(str(Action.PASSWORD_CHANGE), actor_ref(actor), target_type="user",
                                target_id=user.username))
 
 

@@ -91,6 +91,8 @@ def create_app(settings: Settings) -> FastAPI:
         token = bind_request(request_id)
         try:
             response = await call_next(request)
+        except Exception as exc:  # answered here so that a 500 carries the request id and security headers too
+            response = errors.unexpected(request, exc)
         finally:
             unbind_request(token)
         response.headers["X-Request-ID"] = request_id

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
-from tongban.audit import record
+from tongban.audit import ActorRef, AuditEvent, record
 from tongban.audit.unit_of_work import transaction
 from tongban.errors import PermissionDenied, TongbanError, Unauthenticated
 from tongban.identity import service as identity
@@ -101,7 +101,9 @@ def require_client(request: Request, db: Db) -> ApiClient:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("An API token is required: send Authorization: Bearer <token>",
-                              code="identity.token_required")
+                              code="identity.token_required",
+                              audit=AuditEvent("client.authenticate", ActorRef("anonymous"), "failed", "api_client",
+                                               details={"reason": "no bearer token", "path": request.url.path}))
     client = identity.authenticate_client(db, token.strip())
     request.state.client = client
     return client

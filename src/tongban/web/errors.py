@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tongban.errors import TongbanError
@@ -55,6 +57,15 @@ def _respond(request: Request, status: int, code: str, detail: str, errors: list
                             media_type=MEDIA_TYPE, headers=headers)
     from tongban.web.render import render
 
+    user = getattr(request.state, "user", None)
+    if user is not None and sa_inspect(user).detached:
+        # The request's unit of work was rolled back and closed before this handler ran, expiring the user:
+        # read it again for the page header (or leave it out when the database itself is failing).
+        try:
+            with request.app.state.sessions() as session:
+                request.state.user = session.get(type(user), sa_inspect(user).identity)
+        except SQLAlchemyError:
+            request.state.user = None
     return render(request, "error.html", {"status": status, "code": code, "detail": detail, "errors": errors or []},
                   status=status, headers=headers)
 
@@ -100,7 +111,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error (request %s)", getattr(request.state, "request_id", "-"))
-        detail = gettext(request.state.lang, "Something went wrong on our side. Quote request id {request_id}.",
-                         request_id=getattr(request.state, "request_id", "-"))
-        return _respond(request, 500, "internal_error", detail)
+        return unexpected(request, exc)
+
+
+def unexpected(request: Request, exc: Exception) -> Response:
+    """A 500 with the request id and nothing of the exception; the details go to the server log."""
+    log.error("unhandled error (request %s)", getattr(request.state, "request_id", "-"), exc_info=exc)
+    detail = gettext(getattr(request.state, "lang", "zh-CN"),
+                     "Something went wrong on our side. Quote request id {request_id}.",
+                     request_id=getattr(request.state, "request_id", "-"))
+    return _respond(request, 500, "internal_error", detail)
