@@ -18,6 +18,8 @@ from tongban.config import Settings
 from tongban.db import Base, make_engine, make_session_factory, upgrade
 from tongban.identity.policy import Actor
 
+from tests.tampering import APPEND_ONLY_TABLES
+
 PG_URL = os.environ.get("TONGBAN_TEST_POSTGRES_URL")
 if os.environ.get("TONGBAN_TEST_REQUIRE_POSTGRES") and not PG_URL:
     raise pytest.UsageError("TONGBAN_TEST_REQUIRE_POSTGRES is set but TONGBAN_TEST_POSTGRES_URL is not")
@@ -59,6 +61,8 @@ def _truncate(url: str) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in APPEND_ONLY_TABLES:  # a tamper test may have lifted the guard
+            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER ALL"))
         conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": GENESIS})
     engine.dispose()
 

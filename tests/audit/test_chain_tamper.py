@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from tests.tampering import lift_append_only
 
 from tongban.audit import AuditEvent, record
 from tongban.audit.chain import record_hash
@@ -23,7 +26,21 @@ def chain(session: Session) -> Session:
     for i in range(1, 11):
         record(session, AuditEvent(f"test.event{i}", SYSTEM, target_id=str(i), details={"n": i}))
     session.commit()
+    lift_append_only(session.connection())
+    session.commit()
     return session
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_records SET action = 'x' WHERE seq = 1",
+                                       "DELETE FROM audit_records WHERE seq = 1",
+                                       "DELETE FROM audit_checkpoints"])
+def test_the_database_refuses_to_change_or_delete_audit_records(session, signer, statement):
+    record(session, AuditEvent("test.event", SYSTEM))
+    checkpoint(session, signer)
+    session.commit()
+    with pytest.raises(DBAPIError, match="append-only"):
+        session.execute(text(statement))
+    session.rollback()
 
 
 def _move(session: Session, seq: int, to: int) -> None:

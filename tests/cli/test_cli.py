@@ -18,6 +18,7 @@ import typer.main
 from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner, Result
 
+from tests.tampering import lift_append_only
 from tongban.audit.model import AuditRecord
 from tongban.cli.main import app as cli_app
 from tongban.db import migration_state, safe_url
@@ -216,6 +217,7 @@ def test_audit_verify_passes_on_an_intact_chain_and_is_itself_audited(seeded, to
 
 def test_audit_verify_exits_1_naming_the_record_altered_with_sql(seeded, tongban, engine):
     with engine.begin() as conn:
+        lift_append_only(conn)
         conn.execute(text("UPDATE audit_records SET target_id = 'forged' WHERE seq = 3"))
     result = tongban("audit", "verify")
     assert_clean_failure(result, 1)

@@ -45,6 +45,13 @@ def _backend(db_url: str) -> str:
 
 
 @pytest.fixture
+def screenshots(output_dir: Path) -> Path:
+    path = output_dir / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
 def page(browser: Any, live_server: str) -> Iterator[Any]:
     """A fresh browser context (no cookies) on the live server; console errors fail the test."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -86,7 +93,7 @@ def test_the_pinned_navigation_table_matches_the_policy():
 @in_browser
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_logs_in_sees_its_navigation_opens_it_and_logs_out(
-    page, demo_accounts, db_url, output_dir: Path, role: str
+    page, demo_accounts, db_url, screenshots: Path, role: str
 ):
     from playwright.sync_api import expect
 
@@ -94,9 +101,7 @@ def test_each_role_logs_in_sees_its_navigation_opens_it_and_logs_out(
     _login(page, account)
     assert _nav_hrefs(page) == EXPECTED_NAV[role] == _policy_nav(role)
 
-    shots = output_dir / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / f"{role}-{_backend(db_url)}.png"), full_page=True)
+    page.screenshot(path=str(screenshots / f"{role}-{_backend(db_url)}.png"), full_page=True)
 
     for href in EXPECTED_NAV[role]:
         response = page.goto(href)
@@ -136,7 +141,7 @@ def test_the_portal_is_chinese_by_default_and_switches_to_english(page):
 
 
 @in_browser
-def test_a_data_admin_creates_an_api_client_and_sees_its_token_once(page, demo_accounts, output_dir: Path):
+def test_a_data_admin_creates_an_api_client_and_sees_its_token_once(page, demo_accounts, screenshots: Path):
     from playwright.sync_api import expect
 
     _login(page, demo_accounts["data_admin"])
@@ -149,7 +154,7 @@ def test_a_data_admin_creates_an_api_client_and_sees_its_token_once(page, demo_a
     token = page.locator("[data-testid=new-token] pre.token").inner_text().strip()
     assert token.startswith("tbk_")
     expect(page.get_by_test_id("clients")).to_contain_text("户籍信息核验系统")
-    page.screenshot(path=str(output_dir / "screenshots" / "data_admin-new-token.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "data_admin-new-token.png"), full_page=True)
 
     # The token works for the API ...
     me = page.request.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -163,7 +168,7 @@ def test_a_data_admin_creates_an_api_client_and_sees_its_token_once(page, demo_a
 
 
 @in_browser
-def test_the_auditor_verifies_the_whole_chain(page, demo_accounts, output_dir: Path):
+def test_the_auditor_verifies_the_whole_chain(page, demo_accounts, screenshots: Path):
     from playwright.sync_api import expect
 
     _login(page, demo_accounts["auditor"])
@@ -175,4 +180,4 @@ def test_the_auditor_verifies_the_whole_chain(page, demo_accounts, output_dir: P
     expect(verdict).to_have_class("alert ok")
     intact = gettext("zh-CN", "Audit chain intact: {records} records, {checkpoints} signed checkpoints")
     expect(verdict).to_contain_text(intact.split("{")[0].strip())
-    page.screenshot(path=str(output_dir / "screenshots" / "auditor-verification.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "auditor-verification.png"), full_page=True)

@@ -51,6 +51,12 @@ def list_records(
     return list(session.scalars(stmt))
 
 
+def last_verification(session: Session) -> AuditRecord | None:
+    """The newest record of a whole-chain verification, if any."""
+    return session.scalar(select(AuditRecord).where(AuditRecord.action == "audit.verify")
+                          .order_by(AuditRecord.seq.desc()).limit(1))
+
+
 def list_actions(session: Session) -> list[str]:
     """Every distinct action in the log, for the filter menu."""
     return list(session.scalars(select(AuditRecord.action).distinct().order_by(AuditRecord.action)))

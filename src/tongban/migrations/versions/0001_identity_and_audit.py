@@ -136,6 +136,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
 
     # ### end Alembic commands ###
+    _append_only()
+
+
+APPEND_ONLY = ("audit_records", "audit_checkpoints")
+
+
+def _append_only() -> None:
+    """Refuse UPDATE and DELETE on the audit tables in the database itself (the hash chain detects the rest)."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE FUNCTION tongban_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$")
+        for table in APPEND_ONLY:
+            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                       "FOR EACH ROW EXECUTE FUNCTION tongban_append_only()")
+    else:
+        for table in APPEND_ONLY:
+            for verb in ("UPDATE", "DELETE"):
+                op.execute(f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                           f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
 
 
 def downgrade() -> None:
@@ -168,3 +187,5 @@ def downgrade() -> None:
 
     op.drop_table('audit_checkpoints')
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS tongban_append_only()")

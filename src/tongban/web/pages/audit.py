@@ -42,12 +42,13 @@ def _filter(request: Request) -> AuditFilter:
 
 def _page(request: Request, db: Db, actor: Actor, **extra: object) -> HTMLResponse:
     before = request.query_params.get("before", "")
-    records, actions = oversight.search_audit(db, actor, _filter(request),
-                                              before_seq=int(before) if before.isdigit() else None, limit=PAGE)
+    page = oversight.search_audit(db, actor, _filter(request), before_seq=int(before) if before.isdigit() else None,
+                                  limit=PAGE)
+    records = page.records
     departments = {d.id: d for d in identity.view_departments(db, actor)}
     more = {k: v for k, v in request.query_params.items() if k != "before"}
     return render(request, "audit.html", {
-        "records": records, "actions": actions, "departments": departments, "filters": dict(request.query_params),
+        "records": records, "actions": page.actions, "last_verification": page.last_verification, "departments": departments, "filters": dict(request.query_params),
         "next_before": records[-1].seq if len(records) == PAGE else None, "query": more, **extra})
 
 
