@@ -23,7 +23,7 @@ from tongban import i18n
 from tongban.identity.policy import ROLE_LABELS
 from tongban.standards import MESSAGES_EN, MESSAGES_ZH
 from tongban.web.errors import _TITLES
-from tongban.web.render import NAV
+from tongban.web.render import FIELD_LABELS, NAV
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "tongban"
@@ -126,7 +126,8 @@ def source_msgids() -> dict[str, str]:
     found.update({m: where for m, where in _weakness_msgids().items() if m not in found})
     indirect = {
         "ROLE_LABELS": ROLE_LABELS.values(), "web.errors._TITLES": _TITLES.values(),
-        "web.render.NAV": [item.label for item in NAV], "standards.MESSAGES_EN": MESSAGES_EN.values(),
+        "web.render.NAV": [text for item in NAV for text in (item.label, item.description) if text],
+        "web.render.FIELD_LABELS": FIELD_LABELS.values(), "standards.MESSAGES_EN": MESSAGES_EN.values(),
         "audit words": AUDIT_WORDS,
     }
     for where, msgids in indirect.items():

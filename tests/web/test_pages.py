@@ -216,8 +216,8 @@ def test_an_invalid_citizen_id_names_the_field_and_the_check_digit_rule(client, 
     page = text_of(response)
     expected = id_check_char("11010519491231002")
     assert expected == "X"
-    assert "<strong>id_number</strong>" in page
-    assert zh("check character should be {expected}, not {actual}", expected=expected, actual="1") in page
+    assert zh("ID number") + "：" + zh("check character should be {expected}, not {actual}", expected=expected,
+                                       actual="1") in page
     assert 'value="王小二"' in page  # the form keeps what was typed
     assert _user_named(sessions, "王小二") is None
 
@@ -228,8 +228,7 @@ def test_a_weak_password_names_the_password_field(client, demo_accounts, session
                             department_id=str(_department_id(sessions)))
     assert response.status_code == 422
     page = text_of(response)
-    assert "<strong>password</strong>" in page
-    assert zh("must be at least 10 characters long") in page
+    assert f"<strong>{zh('Password')}</strong>：{zh('must be at least 10 characters long')}" in page
     assert _user_named(sessions, "周新") is None
 
 

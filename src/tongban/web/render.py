@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from tongban.errors import TongbanError
 from tongban.i18n import gettext
 from tongban.identity.policy import ROLE_LABELS, Action, Role, allowed
 from tongban.identity.service import actor_for
@@ -28,16 +29,42 @@ class NavItem:
     label: str
     href: str
     action: Action | None
+    description: str = ""
 
 
 NAV = (
     NavItem("Home", "/", None),
-    NavItem("Departments", "/admin/departments", Action.DEPARTMENT_MANAGE),
-    NavItem("Users", "/admin/users", Action.USER_LIST),
-    NavItem("API clients", "/clients", Action.CLIENT_LIST),
-    NavItem("Audit log", "/audit", Action.AUDIT_READ),
-    NavItem("My account", "/account", Action.ACCOUNT_VIEW),
+    NavItem("Departments", "/admin/departments", Action.DEPARTMENT_MANAGE,
+            "Register the city's departments with their credit and division codes."),
+    NavItem("Users", "/admin/users", Action.USER_LIST, "Accounts and roles of citizens, companies and staff."),
+    NavItem("API clients", "/clients", Action.CLIENT_LIST,
+            "Tokens with which department systems call the exchange API."),
+    NavItem("Audit log", "/audit", Action.AUDIT_READ,
+            "Who did what and when; verify that no record was altered, deleted or reordered."),
+    NavItem("My account", "/account", Action.ACCOUNT_VIEW, "Your profile, recent sign-ins and password."),
 )
+
+
+# How form fields are named to people (English msgids); the API keeps the field identifiers.
+FIELD_LABELS = {
+    "name": "Name", "display_name": "Name", "short_name": "Short name", "username": "Username", "role": "Role",
+    "department_id": "Department", "id_number": "ID number", "company_credit_code": "Company credit code",
+    "company_name": "Company name", "password": "Password", "current_password": "Current password",
+    "new_password": "New password", "credit_code": "Unified social credit code", "division_code": "Division code",
+    "parent_id": "Parent", "expires_at": "Expires",
+}
+
+
+def form_failure(request: Request, exc: TongbanError) -> dict[str, Any]:
+    """The error banner for a form: the message, and each field's problem under its label."""
+    lang = getattr(request.state, "lang", "zh-CN")
+    fields = {gettext(lang, FIELD_LABELS.get(e.field, e.field)): gettext(lang, e.message, **e.params)
+              for e in exc.errors}
+    message = gettext(lang, exc.message, **exc.params)
+    if len(fields) == 1 and message in fields.values():  # one problem: say it once, with its field
+        label, text = next(iter(fields.items()))
+        return {"error": f"{label}：{text}" if lang == "zh-CN" else f"{label}: {text}", "field_errors": {}}
+    return {"error": message, "field_errors": fields}
 
 
 def navigation(user: Any) -> list[NavItem]:

@@ -12,7 +12,7 @@ from tongban.i18n import gettext
 from tongban.identity import service as identity
 from tongban.identity.policy import Actor
 from tongban.web.deps import Csrf, Db, attempt, current_actor, session_token
-from tongban.web.render import render
+from tongban.web.render import form_failure, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,5 +42,5 @@ def change_password(
         attempt(db, identity.change_password, actor, current=current_password, new=new_password,
                 keep_session=session_token(request))
     except InvalidInput as exc:
-        return _page(request, db, actor, status=422, error=gettext(lang, exc.message, **exc.params))
+        return _page(request, db, actor, status=422, **form_failure(request, exc))
     return _page(request, db, actor, notice=gettext(lang, "Your password has been changed"))

@@ -14,7 +14,7 @@ from tongban.i18n import gettext
 from tongban.identity import service as identity
 from tongban.identity.policy import ROLE_LABELS, Action, Actor, Role, allowed
 from tongban.web.deps import Csrf, Db, attempt, current_actor
-from tongban.web.render import render
+from tongban.web.render import form_failure, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,12 +28,6 @@ def _int_or_none(value: str | None) -> int | None:
 
 def _role(request: Request, role: str) -> str:
     return gettext(request.state.lang, ROLE_LABELS[Role(role)])
-
-
-def _failure(request: Request, exc: TongbanError) -> dict[str, object]:
-    lang = request.state.lang
-    return {"error": gettext(lang, exc.message, **exc.params),
-            "field_errors": {e.field: gettext(lang, e.message, **e.params) for e in exc.errors}}
 
 
 # Departments --------------------------------------------------------------------------------------------------
@@ -63,7 +57,7 @@ def create_department(
         dept = attempt(db, identity.create_department, actor, name=name, short_name=short_name,
                        credit_code=credit_code, division_code=division_code, parent_id=_int_or_none(parent_id))
     except TongbanError as exc:
-        return _departments(request, db, actor, status=exc.status, form=form, **_failure(request, exc))
+        return _departments(request, db, actor, status=exc.status, form=form, **form_failure(request, exc))
     notice = gettext(request.state.lang, "Department {name} created", name=dept.name)
     return _departments(request, db, actor, notice=notice)
 
@@ -103,7 +97,7 @@ def create_user(
                        id_number=id_number or None, company_credit_code=company_credit_code or None,
                        company_name=company_name or None)
     except TongbanError as exc:
-        return _users(request, db, actor, status=exc.status, form=form, **_failure(request, exc))
+        return _users(request, db, actor, status=exc.status, form=form, **form_failure(request, exc))
     return _users(request, db, actor, notice=gettext(request.state.lang, "Created {username} ({role})",
                                                      username=user.username, role=_role(request, user.role)))
 
@@ -118,7 +112,7 @@ def set_role(
         user = attempt(db, identity.set_role, actor, username=username, role=role,
                        department_id=_int_or_none(department_id))
     except TongbanError as exc:
-        return _users(request, db, actor, status=exc.status, **_failure(request, exc))
+        return _users(request, db, actor, status=exc.status, **form_failure(request, exc))
     return _users(request, db, actor, notice=gettext(request.state.lang, "{username} is now {role}",
                                                      username=user.username, role=_role(request, user.role)))
 
@@ -148,7 +142,7 @@ def create_client(
     try:
         client, token = attempt(db, identity.create_api_client, actor, name=name, expires_at=expires)
     except TongbanError as exc:
-        return _clients(request, db, actor, status=exc.status, **_failure(request, exc))
+        return _clients(request, db, actor, status=exc.status, **form_failure(request, exc))
     return _clients(request, db, actor, new_token=token, new_client=client)
 
 
@@ -158,6 +152,6 @@ def revoke_client(request: Request, db: Db, actor: ActorDep, key_id: str) -> HTM
     try:
         attempt(db, identity.revoke_api_client, actor, key_id=key_id)
     except TongbanError as exc:
-        return _clients(request, db, actor, status=exc.status, **_failure(request, exc))
+        return _clients(request, db, actor, status=exc.status, **form_failure(request, exc))
     return _clients(request, db, actor, notice=gettext(request.state.lang, "Revoked API client {key_id}",
                                                        key_id=key_id))
