@@ -59,3 +59,32 @@ def make_client(session: Session, department: Department | None = None, **overri
     values: dict[str, Any] = {"name": "测试系统", "department_id": department.id}
     values.update(overrides)
     return service.create_api_client(session, SYSTEM, **values)
+
+
+def make_draft(**overrides: Any):  # type: ignore[no-untyped-def]
+    """A valid, unconditionally shared resource draft with three items."""
+    from tongban.catalog.drafts import ItemDraft, ResourceDraft
+
+    values: dict[str, Any] = {
+        "class_code": "101001", "name": "户籍人口基本信息", "abstract": "本市户籍人口的身份与登记信息。",
+        "format": "database", "sharing_type": "unconditional", "update_cycle": "daily", "open_type": "closed",
+        "legal_basis": "《中华人民共和国个人信息保护法》第三十四条", "share_methods": ["api"],
+        "items": [ItemDraft("公民身份号码", "id_number", "string", 18, personal=True, sensitivity=3),
+                  ItemDraft("姓名", "name", "string", 50, personal=True, sensitivity=2),
+                  ItemDraft("出生日期", "birth_date", "date", personal=True, sensitivity=2)],
+    }
+    values.update(overrides)
+    return ResourceDraft(**values)
+
+
+def make_resource(session: Session, department: Department | None = None, *, publish: bool = True,
+                  **overrides: Any):  # type: ignore[no-untyped-def]
+    """A resource of ``department`` (a new one by default), published unless told otherwise."""
+    from tongban.catalog import service as catalog
+
+    department = department or make_department(session)
+    resource = catalog.create_resource(session, SYSTEM, make_draft(**overrides), department_id=department.id)
+    if publish:
+        catalog.submit_resource(session, SYSTEM, resource.code)
+        catalog.approve_resource(session, SYSTEM, resource.code)
+    return resource

@@ -23,6 +23,11 @@ client.create                .        .        .      .         Y         .     
 client.revoke                .        .        .      .         Y         Y        .
 audit.read                   .        .        .      .         .         .        Y
 audit.verify                 .        .        .      .         .         .        Y
+catalog.read                 .        .        Y      Y         Y         Y        Y
+catalog.edit                 .        .        .      .         Y         .        .
+catalog.review               .        .        .      .         .         Y        .
+catalog.retire               .        .        .      .         Y         Y        .
+catalog.move_source          .        .        .      .         .         Y        .
 """
 
 
@@ -64,13 +69,17 @@ def test_each_role_may_take_exactly_the_actions_the_table_allows(role, action):
     assert allowed(user(role), action) is decision.allowed
 
 
-@pytest.mark.parametrize("action", [Action.CLIENT_LIST, Action.CLIENT_CREATE, Action.CLIENT_REVOKE], ids=str)
-def test_a_data_admin_may_manage_clients_of_the_own_department(action):
+DEPARTMENT_SCOPED = [Action.CLIENT_LIST, Action.CLIENT_CREATE, Action.CLIENT_REVOKE, Action.CATALOG_EDIT,
+                     Action.CATALOG_RETIRE]
+
+
+@pytest.mark.parametrize("action", DEPARTMENT_SCOPED, ids=str)
+def test_a_data_admin_may_act_for_the_own_department(action):
     assert decide(user(Role.DATA_ADMIN), action, Target(department_id=OWN_DEPARTMENT)) == Decision(True)
 
 
-@pytest.mark.parametrize("action", [Action.CLIENT_LIST, Action.CLIENT_CREATE, Action.CLIENT_REVOKE], ids=str)
-def test_a_data_admin_may_not_manage_clients_of_another_department(action):
+@pytest.mark.parametrize("action", DEPARTMENT_SCOPED, ids=str)
+def test_a_data_admin_may_not_act_for_another_department(action):
     decision = decide(user(Role.DATA_ADMIN), action, Target(department_id=OTHER_DEPARTMENT))
     assert not decision.allowed
     assert decision.reason == "You may only do this for your own department"
@@ -99,9 +108,9 @@ def test_everyone_may_view_and_change_only_the_own_account(role, action):
 
 
 @pytest.mark.parametrize("action", list(Action), ids=str)
-def test_an_api_client_may_only_list_departments(action):
+def test_an_api_client_may_only_read_the_directory_and_the_catalog(action):
     decision = decide(client(), action, Target(department_id=OWN_DEPARTMENT))
-    assert decision.allowed is (action is Action.DEPARTMENT_LIST)
+    assert decision.allowed is (action in (Action.DEPARTMENT_LIST, Action.CATALOG_READ))
     if not decision.allowed:
         assert decision.reason == "API clients may not do this"
 

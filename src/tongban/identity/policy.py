@@ -48,6 +48,11 @@ class Action(StrEnum):
     CLIENT_REVOKE = "client.revoke"
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
+    CATALOG_READ = "catalog.read"
+    CATALOG_EDIT = "catalog.edit"
+    CATALOG_REVIEW = "catalog.review"
+    CATALOG_RETIRE = "catalog.retire"
+    CATALOG_SOURCE_MOVE = "catalog.move_source"
 
 
 @dataclass(frozen=True)
@@ -100,16 +105,23 @@ _GRANTS: dict[Action, frozenset[Role]] = {
     Action.CLIENT_REVOKE: frozenset({Role.DATA_ADMIN, Role.OPERATOR}),
     Action.AUDIT_READ: frozenset({Role.AUDITOR}),
     Action.AUDIT_VERIFY: frozenset({Role.AUDITOR}),
+    Action.CATALOG_READ: _STAFF,
+    Action.CATALOG_EDIT: frozenset({Role.DATA_ADMIN}),
+    Action.CATALOG_REVIEW: frozenset({Role.OPERATOR}),
+    Action.CATALOG_RETIRE: frozenset({Role.DATA_ADMIN, Role.OPERATOR}),
+    Action.CATALOG_SOURCE_MOVE: frozenset({Role.OPERATOR}),
 }
 
 # What a department system may do with its token (grants to data come with the exchange).
-_CLIENT_ACTIONS = frozenset({Action.DEPARTMENT_LIST})
+_CLIENT_ACTIONS = frozenset({Action.DEPARTMENT_LIST, Action.CATALOG_READ})
 
 # Actions a department-scoped role may only take on its own department's things.
 _OWN_DEPARTMENT_ONLY = {
     (Role.DATA_ADMIN, Action.CLIENT_LIST),
     (Role.DATA_ADMIN, Action.CLIENT_CREATE),
     (Role.DATA_ADMIN, Action.CLIENT_REVOKE),
+    (Role.DATA_ADMIN, Action.CATALOG_EDIT),
+    (Role.DATA_ADMIN, Action.CATALOG_RETIRE),
 }
 
 # Actions on one's own things only.
