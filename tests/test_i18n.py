@@ -139,8 +139,11 @@ def source_msgids() -> dict[str, str]:
 
 @cache
 def catalog() -> dict[str, object]:
-    with CATALOG.open("rb") as fh:
-        return {m.id: m for m in read_po(fh, locale="zh_CN") if m.id}
+    merged: dict[str, object] = {}
+    for path in sorted(CATALOG.parent.glob("*.po")):  # one file per context: messages.po, catalog.po, ...
+        with path.open("rb") as fh:
+            merged.update({m.id: m for m in read_po(fh, locale="zh_CN") if m.id})
+    return merged
 
 
 def _placeholders(text: str) -> set[str]:

@@ -17,10 +17,12 @@ SUPPORTED = ("zh-CN", "en")
 def _catalog(language: str) -> dict[str, str]:
     if language == "en":
         return {}
-    path = CATALOG_DIR / language.replace("-", "_") / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=language.replace("-", "_"))
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+    merged: dict[str, str] = {}
+    for path in sorted((CATALOG_DIR / language.replace("-", "_") / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=language.replace("-", "_"))
+        merged.update({str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy})
+    return merged
 
 
 def translations(language: str) -> dict[str, str]:
