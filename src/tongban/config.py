@@ -27,12 +27,21 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set when served over HTTPS).")
     login_slowdown_seconds: float = Field(default=1.0, ge=0, description="Base delay after a failed login.")
     checkpoint_interval_seconds: int = Field(default=60, ge=1, description="How often the audit chain is signed.")
+    sharing_vocabulary: str = Field(default="national",
+                                    description="Sharing-type labels: national (有条件共享) or shanghai (授权共享).")
 
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
         if value not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("sharing_vocabulary")
+    @classmethod
+    def _known_vocabulary(cls, value: str) -> str:
+        if value not in ("national", "shanghai"):
+            raise ValueError("sharing_vocabulary must be national or shanghai")
         return value
 
     @property
