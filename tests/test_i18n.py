@@ -23,6 +23,7 @@ from tongban import i18n
 from tongban.identity.policy import ROLE_LABELS
 from tongban.standards import MESSAGES_EN, MESSAGES_ZH
 from tongban.web.errors import _TITLES
+from tongban.catalog.workbook import IMPORT_MESSAGES_ZH
 from tongban.web.render import FIELD_LABELS, NAV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,6 +129,7 @@ def source_msgids() -> dict[str, str]:
         "ROLE_LABELS": ROLE_LABELS.values(), "web.errors._TITLES": _TITLES.values(),
         "web.render.NAV": [text for item in NAV for text in (item.label, item.description) if text],
         "web.render.FIELD_LABELS": FIELD_LABELS.values(), "standards.MESSAGES_EN": MESSAGES_EN.values(),
+        "catalog.workbook.IMPORT_MESSAGES_ZH": IMPORT_MESSAGES_ZH.keys(),
         "audit words": AUDIT_WORDS,
     }
     for where, msgids in indirect.items():

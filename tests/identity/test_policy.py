@@ -108,9 +108,9 @@ def test_everyone_may_view_and_change_only_the_own_account(role, action):
 
 
 @pytest.mark.parametrize("action", list(Action), ids=str)
-def test_an_api_client_may_only_read_the_directory_and_the_catalog(action):
+def test_an_api_client_may_read_the_directory_and_the_catalog_and_edit_its_department_catalog(action):
     decision = decide(client(), action, Target(department_id=OWN_DEPARTMENT))
-    assert decision.allowed is (action in (Action.DEPARTMENT_LIST, Action.CATALOG_READ))
+    assert decision.allowed is (action in (Action.DEPARTMENT_LIST, Action.CATALOG_READ, Action.CATALOG_EDIT))
     if not decision.allowed:
         assert decision.reason == "API clients may not do this"
 
@@ -143,3 +143,8 @@ def test_a_denial_always_carries_a_reason_and_an_approval_never_does(role, actio
 @pytest.mark.parametrize("role", list(Role), ids=str)
 def test_exactly_the_staff_roles_need_a_department(role):
     assert role_needs_department(role) is (role not in (Role.CITIZEN, Role.ENTERPRISE))
+
+
+def test_an_api_client_edits_only_the_own_department_catalog():
+    decision = decide(client(), Action.CATALOG_EDIT, Target(department_id=OTHER_DEPARTMENT))
+    assert not decision.allowed and decision.reason == "You may only do this for your own department"

@@ -25,11 +25,12 @@ ROLES = [str(role) for role in Role]
 EXPECTED_NAV: dict[str, list[str]] = {
     "citizen": ["/", "/account"],
     "enterprise": ["/", "/account"],
-    "clerk": ["/", "/account"],
-    "approver": ["/", "/account"],
-    "data_admin": ["/", "/clients", "/account"],
-    "operator": ["/", "/admin/departments", "/admin/users", "/clients", "/account"],
-    "auditor": ["/", "/admin/users", "/clients", "/audit", "/account"],
+    "clerk": ["/", "/catalog", "/catalog/stats", "/account"],
+    "approver": ["/", "/catalog", "/catalog/stats", "/account"],
+    "data_admin": ["/", "/catalog", "/catalog/mine", "/catalog/stats", "/clients", "/account"],
+    "operator": ["/", "/catalog", "/catalog/review", "/catalog/stats", "/admin/departments", "/admin/users", "/clients",
+                 "/account"],
+    "auditor": ["/", "/catalog", "/catalog/stats", "/admin/users", "/clients", "/audit", "/account"],
 }
 
 
@@ -181,3 +182,130 @@ def test_the_auditor_verifies_the_whole_chain(page, demo_accounts, screenshots: 
     intact = gettext("zh-CN", "Audit chain intact: {records} records, {checkpoints} signed checkpoints")
     expect(verdict).to_contain_text(intact.split("{")[0].strip())
     page.screenshot(path=str(screenshots / "auditor-verification.png"), full_page=True)
+
+
+# A small, realistic catalog for the catalog's browser test: (department, name, class, sharing, open, cycle, items).
+CITY_CATALOG = [
+    ("公安局", "户籍人口基本信息", "101001", "unconditional", "closed", "daily",
+     [("公民身份号码", "id_number"), ("姓名", "name"), ("性别", "sex"), ("出生日期", "birth_date"), ("户籍地址", "domicile")]),
+    ("民政局", "婚姻登记信息", "101001", "conditional", "closed", "daily",
+     [("男方公民身份号码", "husband_id"), ("女方公民身份号码", "wife_id"), ("登记日期", "marriage_date")]),
+    ("民政局", "最低生活保障对象信息", "203001", "conditional", "closed", "monthly",
+     [("公民身份号码", "recipient_id"), ("保障金额", "benefit_amount")]),
+    ("人社局", "社会保险参保信息", "203001", "conditional", "closed", "monthly",
+     [("公民身份号码", "insured_id"), ("参保状态", "insured_status"), ("缴费单位", "employer")]),
+    ("卫健委", "居民健康档案", "202001", "not_shared", "closed", "realtime",
+     [("健康档案编号", "health_record_no"), ("既往病史", "medical_history")]),
+    ("市场监管局", "企业登记信息", "102001", "unconditional", "open", "daily",
+     [("统一社会信用代码", "credit_code"), ("企业名称", "company_name"), ("法定代表人", "legal_person")]),
+    ("税务局", "纳税人登记信息", "102001", "conditional", "closed", "weekly",
+     [("纳税人识别号", "taxpayer_id"), ("纳税人名称", "taxpayer_name")]),
+    ("规划资源局", "不动产登记信息", "103001", "conditional", "conditional", "daily",
+     [("不动产单元号", "estate_unit_no"), ("权利人", "right_holder"), ("坐落", "location")]),
+    ("住建委", "浦东新区建设工程许可", "209001", "unconditional", "open", "weekly",
+     [("许可证号", "permit_no"), ("项目名称", "project_name")]),
+    ("公积金中心", "住房公积金缴存信息", "203002", "conditional", "closed", "monthly",
+     [("公民身份号码", "payer_id"), ("缴存基数", "deposit_base")]),
+]
+
+
+def _seed_city_catalog(sessions: Any) -> str:
+    """Publish CITY_CATALOG; the first resource gets a second version. Returns that resource's code."""
+    import dataclasses
+
+    from tests.factories import SYSTEM, make_resource
+    from tongban.audit.unit_of_work import transaction
+    from tongban.catalog import service as catalog
+    from tongban.catalog.drafts import ItemDraft
+    from tongban.identity.queries import find_department_by_short_name
+
+    with transaction(sessions) as session:
+        codes = []
+        for short, name, klass, sharing, opening, cycle, items in CITY_CATALOG:
+            restricted = sharing != "unconditional" or opening != "open"
+            codes.append(make_resource(
+                session, find_department_by_short_name(session, short), name=name, class_code=klass,
+                sharing_type=sharing, open_type=opening, update_cycle=cycle, abstract=f"本市{name}，供政务服务共享使用。",
+                share_methods=[] if sharing == "not_shared" else ["api", "table"],
+                sharing_condition="用于经授权的政务服务事项办理" if sharing == "conditional" else "",
+                open_condition="经申请审核后开放" if opening == "conditional" else "",
+                legal_basis="《上海市公共数据和一网通办管理办法》第二十条" if restricted else "",
+                items=[ItemDraft(label, code, "string", 50) for label, code in items]).code)
+        first = catalog.get_resource(session, SYSTEM, codes[0])
+        draft = catalog.draft_of(first)
+        draft.items[0] = dataclasses.replace(draft.items[0], length=18, sensitivity=3, personal=True)
+        revised = dataclasses.replace(draft, update_cycle="realtime", record_count=24_870_000,
+                                      items=[*draft.items, ItemDraft("民族", "ethnicity", "string", 10)])
+        catalog.update_resource(session, SYSTEM, first.code, revised)
+        catalog.submit_resource(session, SYSTEM, first.code)
+        catalog.approve_resource(session, SYSTEM, first.code, comment="同意：补充民族信息项，更新周期改为实时")
+    return codes[0]
+
+
+@in_browser
+def test_a_data_admin_registers_a_resource_the_operator_approves_it_and_search_finds_it(
+    page, demo_accounts, sessions, screenshots: Path
+):
+    from playwright.sync_api import expect
+
+    revised = _seed_city_catalog(sessions)
+    _login(page, demo_accounts["data_admin"])
+    page.goto("/catalog/mine")
+    page.get_by_test_id("new-resource").click()
+    page.wait_for_url("**/catalog/new")
+    page.select_option("#class_prefix", "101")
+    page.fill("#class_mu", "002")
+    page.fill("#name", "居住证办理信息")
+    page.fill("#abstract", "来沪人员居住证的申领、签注和变更记录。")
+    page.select_option("#sharing_type", "conditional")
+    page.fill("#sharing_condition", "用于积分落户、子女入学等政务服务事项")
+    page.fill("#legal_basis", "《居住证暂行条例》第十三条")
+    page.fill("input[name=item-1-name]", "居住证号码")
+    page.fill("input[name=item-1-code]", "residence_permit_no")
+    page.fill("input[name=item-1-length]", "20")
+    page.get_by_test_id("more-rows").click()  # no JavaScript: the form comes back with five more empty rows
+    expect(page.locator("input[name=item-10-name]")).to_be_visible()
+    expect(page.locator("input[name=item-1-code]")).to_have_value("residence_permit_no")
+    for n, (label, code) in enumerate([("持证人公民身份号码", "holder_id"), ("居住地址", "residence_address")], start=2):
+        page.fill(f"input[name=item-{n}-name]", label)
+        page.fill(f"input[name=item-{n}-code]", code)
+    page.check("input[name=item-2-personal]")
+    page.select_option("select[name=item-2-sensitivity]", "3")
+    page.get_by_test_id("save").click()
+    page.wait_for_url("**/catalog/r/101002/*")
+    expect(page.get_by_test_id("done")).to_be_visible()
+    code = page.get_by_test_id("code").inner_text().strip()
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("status")).to_contain_text("待审核")
+    page.click("header form[action='/logout'] button")
+
+    _login(page, demo_accounts["operator"])
+    page.goto("/catalog/review")
+    entry = page.locator(f"[data-testid=queue-entry][data-code='{code}']")
+    expect(entry).to_contain_text("居住证办理信息")
+    entry.locator("form[action$='/approve'] button[type=submit]").click()
+    expect(page.get_by_test_id("done")).to_contain_text(code)
+    expect(page.get_by_test_id("queue-empty")).to_be_visible()
+
+    page.goto("/catalog")
+    page.fill("#q", "居住证")
+    page.press("#q", "Enter")
+    expect(page.get_by_test_id("results")).to_contain_text("居住证办理信息")
+    page.fill("#q", "信息")
+    page.press("#q", "Enter")
+    expect(page.get_by_test_id("facets")).to_be_visible()
+    page.screenshot(path=str(screenshots / "catalog-search.png"), full_page=True)
+
+    page.get_by_role("link", name="居住证办理信息").click()
+    expect(page.get_by_test_id("status")).to_contain_text("已发布")
+    expect(page.get_by_test_id("items")).to_contain_text("residence_permit_no")
+    page.screenshot(path=str(screenshots / "catalog-detail.png"), full_page=True)
+
+    page.goto(f"/catalog/r/{revised}")
+    expect(page.get_by_test_id("versions")).to_contain_text("ethnicity")
+    page.screenshot(path=str(screenshots / "catalog-detail-history.png"), full_page=True)
+
+    page.goto("/catalog/stats")
+    expect(page.get_by_test_id("unfounded")).to_contain_text("0")
+    expect(page.get_by_test_id("chart-sharing")).to_be_visible()
+    page.screenshot(path=str(screenshots / "catalog-stats.png"), full_page=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tongban.db import Base, UTCDateTime, utcnow
@@ -33,7 +33,7 @@ class Resource(Base):
     publish_date: Mapped[dt.date | None] = mapped_column(Date)
     related_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     legal_basis: Mapped[str] = mapped_column(Text, default="")
-    record_count: Mapped[int | None] = mapped_column(Integer)
+    record_count: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(12), index=True, default="draft")
     version: Mapped[int] = mapped_column(Integer, default=0)  # the published version shown to others
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

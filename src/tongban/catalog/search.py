@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, delete, func, insert, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, delete, func, insert, literal, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from tongban.catalog import terms as term_rules
 from tongban.catalog.model import DataItem, Resource, SearchTerm
@@ -16,18 +18,27 @@ from tongban.errors import InvalidInput
 MAX_QUERY = 200
 WEIGHTS = {"name": 8, "items": 4, "department": 2, "abstract": 1}
 FACETS = ("department_id", "class", "sharing_type", "open_type", "update_cycle", "format")
+FACET_COLUMNS = {
+    "department_id": Resource.department_id, "class": func.substr(Resource.class_code, 1, 3),
+    "sharing_type": Resource.sharing_type, "open_type": Resource.open_type, "update_cycle": Resource.update_cycle,
+    "format": Resource.format,
+}
+POSTINGS_CAP = 20_000
 SORTS = ("relevance", "code", "name")
+
+
+def resource_terms(name: str, item_names: list[str], department: str, abstract: str) -> dict[str, int]:
+    """The weighted index terms of a resource's searchable text."""
+    return term_rules.weighted_terms([(name, WEIGHTS["name"]), (" ".join(item_names), WEIGHTS["items"]),
+                                      (department, WEIGHTS["department"]), (abstract, WEIGHTS["abstract"])])
 
 
 def index_resource(session: Session, resource: Resource) -> None:
     """Replace the resource's index terms (called whenever its published content changes)."""
-    session.execute(delete(SearchTerm).where(SearchTerm.resource_id == resource.id))
-    weights = term_rules.weighted_terms([
-        (resource.name, WEIGHTS["name"]),
-        (" ".join(item.name for item in resource.items), WEIGHTS["items"]),
-        (resource.department.name if resource.department else "", WEIGHTS["department"]),
-        (resource.abstract, WEIGHTS["abstract"]),
-    ])
+    session.execute(delete(SearchTerm).where(SearchTerm.resource_id == resource.id),
+                    execution_options={"synchronize_session": False})
+    weights = resource_terms(resource.name, [item.name for item in resource.items],
+                             resource.department.name if resource.department else "", resource.abstract)
     if weights:
         session.execute(insert(SearchTerm), [{"resource_id": resource.id, "term": t, "weight": w}
                                              for t, w in weights.items()])
@@ -35,7 +46,8 @@ def index_resource(session: Session, resource: Resource) -> None:
 
 def unindex_resource(session: Session, resource_id: int) -> None:
     """Drop a resource from search (retired)."""
-    session.execute(delete(SearchTerm).where(SearchTerm.resource_id == resource_id))
+    session.execute(delete(SearchTerm).where(SearchTerm.resource_id == resource_id),
+                    execution_options={"synchronize_session": False})
 
 
 @dataclass(frozen=True)
@@ -61,21 +73,47 @@ class SearchPage:
     terms: list[str] = field(default_factory=list)
 
 
-def _matches(query_terms: list[str]) -> Select:  # type: ignore[type-arg]
-    """resource_id, score of the resources containing every term (a single CJK character matches as a prefix)."""
-    conditions = []
-    for term in query_terms:
-        if len(term) == 1 and not term.isascii():
-            conditions.append(SearchTerm.term.between(term, term + "\uffff"))
-        else:
-            conditions.append(SearchTerm.term == term)
-    hits = []
-    for i, condition in enumerate(conditions):
-        hits.append(select(SearchTerm.resource_id, func.max(SearchTerm.weight).label("w"), literal(i).label("k"))
-                    .where(condition).group_by(SearchTerm.resource_id))
-    union = hits[0].union_all(*hits[1:]).subquery() if len(hits) > 1 else hits[0].subquery()
-    return (select(union.c.resource_id, func.sum(union.c.w).label("score")).group_by(union.c.resource_id)
-            .having(func.count() == len(conditions)))
+def _postings(session: Session, term: str) -> int:
+    """How many resources contain ``term``, counted up to a cap (enough to order terms rarest first)."""
+    capped = select(literal(1)).where(SearchTerm.term == term).limit(POSTINGS_CAP).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+def _matches(session: Session, query_terms: list[str]) -> Select | None:  # type: ignore[type-arg]
+    """(resource_id, score) of the resources containing every term, starting from the rarest term and probing
+    the others by primary key; None when some term occurs nowhere. A lone CJK character matches as a prefix."""
+    exact = [t for t in query_terms if not (len(t) == 1 and not t.isascii())]
+    prefixes = [t for t in query_terms if t not in exact]
+    counts = {t: _postings(session, t) for t in exact}
+    if any(n == 0 for n in counts.values()):
+        return None
+    ordered = sorted(exact, key=lambda t: (counts[t], t))
+    if ordered:
+        first = aliased(SearchTerm)
+        stmt = select(first.resource_id.label("resource_id")).where(first.term == ordered[0])
+        weights = [first.weight]
+        for term in ordered[1:]:
+            other = aliased(SearchTerm)
+            stmt = stmt.join(other, and_(other.resource_id == first.resource_id, other.term == term))
+            weights.append(other.weight)
+        rid = first.resource_id
+    else:
+        head = prefixes.pop(0)
+        grouped = (select(SearchTerm.resource_id, func.max(SearchTerm.weight).label("w"))
+                   .where(SearchTerm.term.between(head, head + "\uffff")).group_by(SearchTerm.resource_id).subquery())
+        stmt = select(grouped.c.resource_id.label("resource_id"))
+        weights, rid = [grouped.c.w], grouped.c.resource_id
+    for prefix in prefixes:
+        probe = aliased(SearchTerm)
+        best = (select(func.max(probe.weight)).where(probe.resource_id == rid,
+                                                     probe.term.between(prefix, prefix + "\uffff"))
+                .scalar_subquery())
+        stmt = stmt.where(best.is_not(None))
+        weights.append(best)
+    score = weights[0]
+    for weight in weights[1:]:
+        score = score + weight
+    return stmt.add_columns(score.label("score"))
 
 
 def _filtered(stmt: Select, flt: Filters) -> Select:  # type: ignore[type-arg]
@@ -116,43 +154,36 @@ def search(
     if sort not in SORTS:
         raise InvalidInput("Unknown sort order {sort}", code="catalog.sort", params={"sort": sort})
     words = term_rules.query_terms(query)
+    columns = [Resource.id, Resource.code, Resource.name, *(FACET_COLUMNS[name] for name in FACETS)]
     if words:
-        matched = _matches(words).subquery()
-        base = select(Resource, matched.c.score).join(matched, matched.c.resource_id == Resource.id)
-        score = matched.c.score
+        matched = _matches(session, words)
+        if matched is None:
+            return SearchPage([], 0, {name: {} for name in FACETS}, None, words)
+        found = matched.subquery()
+        stmt = select(*columns, found.c.score).join(found, found.c.resource_id == Resource.id)
     else:
-        score = literal(0)
-        base = select(Resource, score.label("score"))
-    base = _filtered(base.where(Resource.status.in_(statuses)), flt)
-
-    ids = base.with_only_columns(Resource.id).subquery()
-    total = session.scalar(select(func.count()).select_from(ids)) or 0
-    facets = {name: _facet(session, ids, name) for name in FACETS}
+        stmt = select(*columns, literal(0).label("score"))
+    rows = session.execute(_filtered(stmt.where(Resource.status.in_(statuses)), flt)).all()
+    facets = {name: _count(row[3 + n] for row in rows) for n, name in enumerate(FACETS)}
 
     effective = sort if words or sort != "relevance" else "code"
-    order_key = {"relevance": score, "code": Resource.code, "name": Resource.name}[effective]
-    descending = effective == "relevance"
-    stmt = base
+    key = {"relevance": lambda r: (-r.score, r.code), "code": lambda r: (r.code, r.code),
+           "name": lambda r: (r.name, r.code)}[effective]
+    rows.sort(key=key)
+    total = len(rows)
     if cursor:
-        key, tie = _uncursor(cursor)
-        beyond = order_key < key if descending else order_key > key
-        stmt = stmt.where(beyond | ((order_key == key) & (Resource.code > tie)))
-    stmt = stmt.order_by(order_key.desc() if descending else order_key, Resource.code).limit(limit + 1)
-    rows = session.execute(stmt).all()
-    results = [row[0] for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last, last_score = rows[limit - 1]
-        key_value = {"relevance": last_score, "code": last.code, "name": last.name}[effective]
-        next_cursor = _cursor([key_value, last.code])
-    return SearchPage(results, total, facets, next_cursor, words)
+        after = tuple(_uncursor(cursor))
+        rows = [r for r in rows if key(r) > after]
+    page = rows[:limit]
+    by_id = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_([r.id for r in page]))
+                                              .options(selectinload(Resource.department)))}
+    next_cursor = _cursor(list(key(page[-1]))) if len(rows) > limit else None
+    return SearchPage([by_id[r.id] for r in page], total, facets, next_cursor, words)
 
 
-def _facet(session: Session, ids, name: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    column = func.substr(Resource.class_code, 1, 3) if name == "class" else getattr(Resource, name)
-    rows = session.execute(select(column, func.count()).where(Resource.id.in_(select(ids.c.id)))
-                           .group_by(column).order_by(func.count().desc(), column))
-    return {str(value): count for value, count in rows}
+def _count(values: Iterable[object]) -> dict[str, int]:
+    counts = Counter(str(v) for v in values)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def item_count(session: Session, resource_ids: list[int]) -> dict[int, int]:

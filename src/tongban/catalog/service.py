@@ -49,8 +49,13 @@ def _apply(session: Session, resource: Resource, draft: ResourceDraft) -> None:
     resource.updated_at = utcnow()
 
 
+def _user_id(actor: Actor) -> int | None:
+    """The user behind an action (API clients and the system have none)."""
+    return actor.id if actor.kind == "user" else None
+
+
 def _event(session: Session, actor: Actor, resource: Resource, action: str, comment: str = "") -> None:
-    session.add(ReviewEvent(resource_id=resource.id, action=action, actor_id=actor.id, actor_name=actor.name,
+    session.add(ReviewEvent(resource_id=resource.id, action=action, actor_id=_user_id(actor), actor_name=actor.name,
                             comment=comment))
     record(session, AuditEvent(f"catalog.{action}", actor_ref(actor), target_type="catalog_resource",
                                target_id=resource.code, details={"name": resource.name, "status": resource.status,
@@ -58,15 +63,21 @@ def _event(session: Session, actor: Actor, resource: Resource, action: str, comm
 
 
 def _validate(session: Session, draft: ResourceDraft, *, resource_id: int | None) -> None:
+    problems = problems_of(session, draft, resource_id=resource_id)
+    if problems:
+        raise InvalidInput("The resource has {count} problem(s)", code="catalog.invalid",
+                           params={"count": len(problems)}, errors=problems)
+
+
+def problems_of(session: Session, draft: ResourceDraft, *, resource_id: int | None) -> list[FieldError]:
+    """Every problem of a draft: its own rules, 一数一源 against the catalog, related codes that do not exist."""
     problems = check(draft)
     problems += _source_conflicts(session, draft, resource_id)
     missing = [c for c in draft.related_codes
                if not session.scalar(select(Resource.id).where(Resource.code == c))]
     problems += [FieldError("related_codes", "{code} is not a resource in the catalog", {"code": c},
                             code="catalog.related_unknown") for c in missing]
-    if problems:
-        raise InvalidInput("The resource has {count} problem(s)", code="catalog.invalid",
-                           params={"count": len(problems)}, errors=problems)
+    return problems
 
 
 def _source_conflicts(session: Session, draft: ResourceDraft, resource_id: int | None) -> list[FieldError]:
@@ -96,7 +107,8 @@ def _code_of(session: Session, resource_id: int | None) -> str | None:
 
 
 def _claim_sources(session: Session, resource: Resource, draft: ResourceDraft) -> None:
-    session.execute(delete(AuthoritativeSource).where(AuthoritativeSource.resource_id == resource.id))
+    session.execute(delete(AuthoritativeSource).where(AuthoritativeSource.resource_id == resource.id),
+                    execution_options={"synchronize_session": False})
     for item in draft.items:
         if item.authoritative:
             session.add(AuthoritativeSource(item_code=item.code, resource_id=resource.id,
@@ -105,7 +117,8 @@ def _claim_sources(session: Session, resource: Resource, draft: ResourceDraft) -
 
 def _new_code(session: Session, class_code: str) -> str:
     prefix = f"{class_code}/"
-    last = session.scalar(select(func.max(Resource.code)).where(Resource.code.startswith(prefix, autoescape=True)))
+    last = session.scalar(select(func.max(Resource.code)).where(Resource.code.between(prefix + "000000",
+                                                                                        prefix + "999999")))
     sequence = int(last.rsplit("/", 1)[1]) + 1 if last else 1
     return f"{prefix}{sequence:06d}"
 
@@ -128,8 +141,9 @@ def get_resource(session: Session, actor: Actor, code: str) -> Resource:
 
 
 def _may_see_drafts(actor: Actor, resource: Resource) -> bool:
+    own = actor.department_id == resource.department_id
     return actor.kind == "system" or actor.role is Role.OPERATOR or (
-        actor.role is Role.DATA_ADMIN and actor.department_id == resource.department_id)
+        own and (actor.role is Role.DATA_ADMIN or actor.kind == "client"))
 
 
 def create_resource(session: Session, actor: Actor, draft: ResourceDraft, *,
@@ -139,14 +153,20 @@ def create_resource(session: Session, actor: Actor, draft: ResourceDraft, *,
     require(actor, Action.CATALOG_EDIT, Target(department_id=department.id), target_id=draft.name,
             event="catalog.create")
     _validate(session, draft, resource_id=None)
+    resource = new_draft(session, actor, draft, department)
+    _event(session, actor, resource, "create")
+    return resource
+
+
+def new_draft(session: Session, actor: Actor, draft: ResourceDraft, department: Department) -> Resource:
+    """Store a validated draft as a new resource (no permission check, no audit: callers do both)."""
     resource = Resource(code=_new_code(session, draft.class_code), department_id=department.id, status="draft",
-                        created_by=actor.id)
+                        created_by=_user_id(actor))
     resource.department = department
     _apply(session, resource, draft)
     session.add(resource)
     session.flush()
     _claim_sources(session, resource, draft)
-    _event(session, actor, resource, "create")
     return resource
 
 
@@ -162,16 +182,27 @@ def update_resource(session: Session, actor: Actor, code: str, draft: ResourceDr
     if resource.status == "retired":
         raise Conflict("{code} is retired", code="catalog.retired", params={"code": code})
     _validate(session, draft, resource_id=resource.id)
+    change_draft(session, actor, resource, draft)
+    _event(session, actor, resource, "update")
+    return resource
+
+
+def change_draft(session: Session, actor: Actor, resource: Resource, draft: ResourceDraft) -> None:
+    """Apply a validated draft to an editable resource, or as a revision of a published one (no checks, no audit)."""
+    revision = pending_revision(session, resource)
     if resource.status in EDITABLE:
         _apply(session, resource, draft)
     elif revision is None:
-        session.add(Revision(resource_id=resource.id, draft=draft.as_dict(), status="draft", created_by=actor.id))
+        session.add(Revision(resource_id=resource.id, draft=draft.as_dict(), status="draft", created_by=_user_id(actor)))
     else:
         revision.draft, revision.status, revision.updated_at = draft.as_dict(), "draft", utcnow()
     _claim_sources(session, resource, draft)
     session.flush()
-    _event(session, actor, resource, "update")
-    return resource
+
+
+def names_in_use(session: Session) -> set[tuple[int, str]]:
+    """(department id, resource name) of every resource, for seeding without duplicates."""
+    return {(dept, name) for dept, name in session.execute(select(Resource.department_id, Resource.name))}
 
 
 def pending_revision(session: Session, resource: Resource) -> Revision | None:
@@ -184,15 +215,21 @@ def submit_resource(session: Session, actor: Actor, code: str) -> Resource:
     resource = get_resource(session, actor, code)
     require(actor, Action.CATALOG_EDIT, Target(department_id=resource.department_id), target_id=code,
             event="catalog.submit")
+    mark_submitted(session, resource)
+    _event(session, actor, resource, "submit")
+    return resource
+
+
+def mark_submitted(session: Session, resource: Resource) -> None:
+    """Move a draft, or the open revision of a published resource, to review (no checks, no audit)."""
     revision = pending_revision(session, resource)
     if resource.status in EDITABLE:
         resource.status = "submitted"
     elif revision is not None and revision.status in EDITABLE:
         revision.status = "submitted"
     else:
-        raise Conflict("{code} has nothing to submit", code="catalog.nothing_to_submit", params={"code": code})
-    _event(session, actor, resource, "submit")
-    return resource
+        raise Conflict("{code} has nothing to submit", code="catalog.nothing_to_submit",
+                       params={"code": resource.code})
 
 
 def approve_resource(session: Session, actor: Actor, code: str, *, comment: str = "",
@@ -208,16 +245,21 @@ def approve_resource(session: Session, actor: Actor, code: str, *, comment: str 
         session.delete(revision)
     else:
         raise Conflict("{code} is not waiting for review", code="catalog.not_submitted", params={"code": code})
+    publish(session, actor, resource, today=today)
+    _event(session, actor, resource, "approve", comment)
+    return resource
+
+
+def publish(session: Session, actor: Actor, resource: Resource, *, today: dt.date | None = None) -> None:
+    """Make the resource's current content its next published version and index it (no checks, no audit)."""
     resource.status = "published"
     resource.version += 1
     resource.publish_date = today or dt.date.today()
     session.flush()
-    session.add(ResourceVersion(resource_id=resource.id, version=resource.version, published_by=actor.id,
+    session.add(ResourceVersion(resource_id=resource.id, version=resource.version, published_by=_user_id(actor),
                                 snapshot={**draft_of(resource).as_dict(), "code": resource.code,
                                           "department": resource.department.name}))
     search.index_resource(session, resource)
-    _event(session, actor, resource, "approve", comment)
-    return resource
 
 
 def return_resource(session: Session, actor: Actor, code: str, *, comment: str) -> Resource:

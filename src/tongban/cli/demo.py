@@ -7,23 +7,34 @@ import os
 from dataclasses import asdict
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from tongban.audit.unit_of_work import transaction
 from tongban.cli._runtime import Runtime, cli_actor, console, friendly, open_runtime
-from tongban.synth.demo import DemoAccount, seed_accounts, seed_departments
+from tongban.synth.catalog_real import DEMO_CATALOG
+from tongban.synth.catalog_scale import SCALE_DEPARTMENTS, generate_catalog
+from tongban.synth.demo import DemoAccount, seed_accounts, seed_catalog, seed_departments, seed_generated
 
 app = typer.Typer(help="The synthetic demo city.", no_args_is_help=True)
 
 CREDENTIALS_FILE = "demo-accounts.json"
 
 
-def seed(rt: Runtime) -> tuple[int, list[DemoAccount]]:
+def seed(rt: Runtime, catalog_size: int = 0) -> tuple[int, list[DemoAccount]]:
     """Seed what is missing and remember new demo passwords in the data directory (mode 0600)."""
     actor = cli_actor()
     with transaction(rt.sessions) as session:
         departments = seed_departments(session, actor)
         accounts = seed_accounts(session, actor)
+    with transaction(rt.sessions) as session:
+        seed_catalog(session, actor, DEMO_CATALOG)
+    if catalog_size > len(DEMO_CATALOG):
+        extra = catalog_size - len(DEMO_CATALOG)
+        with transaction(rt.sessions) as session, Progress(console=console, transient=True) as bar:
+            departments += seed_departments(session, actor, SCALE_DEPARTMENTS)
+            task = bar.add_task(rt._("Generating catalog resources"), total=extra)
+            seed_generated(session, actor, generate_catalog(extra), lambda n: bar.advance(task, n))
     if accounts:
         known = {a.username: a for a in stored_accounts(rt)}
         known.update({a.username: a for a in accounts})
@@ -58,9 +69,15 @@ def print_accounts(rt: Runtime, accounts: list[DemoAccount]) -> None:
 
 @app.command("seed")
 @friendly
-def seed_cmd() -> None:
-    """Create the demo city's departments and one account per role (idempotent). Example: tongban demo seed"""
+def seed_cmd(
+    catalog: int = typer.Option(0, "--catalog", min=0,
+                                help="Also generate this many catalog resources in all (e.g. 11000, the seed's scale)."),
+) -> None:
+    """Create the demo city: departments, one account per role, a realistic catalog (idempotent).
+
+    Example: tongban demo seed --catalog 11000
+    """
     rt = open_runtime()
-    departments, accounts = seed(rt)
+    departments, accounts = seed(rt, catalog)
     console.print(f"[green]✓[/] {rt._('{departments} departments and {accounts} accounts created', departments=departments, accounts=len(accounts))}")
     print_accounts(rt, stored_accounts(rt))

@@ -113,7 +113,8 @@ _GRANTS: dict[Action, frozenset[Role]] = {
 }
 
 # What a department system may do with its token (grants to data come with the exchange).
-_CLIENT_ACTIONS = frozenset({Action.DEPARTMENT_LIST, Action.CATALOG_READ})
+_CLIENT_ACTIONS = frozenset({Action.DEPARTMENT_LIST, Action.CATALOG_READ, Action.CATALOG_EDIT})
+_CLIENT_OWN_DEPARTMENT = frozenset({Action.CATALOG_EDIT})
 
 # Actions a department-scoped role may only take on its own department's things.
 _OWN_DEPARTMENT_ONLY = {
@@ -133,7 +134,11 @@ def decide(actor: Actor, action: Action, target: Target | None = None) -> Decisi
     if actor.kind == "system":
         return ALLOW
     if actor.kind == "client":
-        return ALLOW if action in _CLIENT_ACTIONS else Decision(False, "API clients may not do this")
+        if action not in _CLIENT_ACTIONS:
+            return Decision(False, "API clients may not do this")
+        if action in _CLIENT_OWN_DEPARTMENT and (target or Target()).department_id not in (None, actor.department_id):
+            return Decision(False, "You may only do this for your own department")
+        return ALLOW
     if actor.kind != "user" or actor.role is None:
         return Decision(False, "Your role may not do this")
     if actor.role not in _GRANTS.get(action, frozenset()):

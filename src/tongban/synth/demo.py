@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tongban.audit import AuditEvent, record
+from tongban.catalog import service as catalog
+from tongban.catalog.bulk import publish_many
 from tongban.identity import queries as identity_queries
 from tongban.identity import service as identity
 from tongban.identity.model import Department, User
 from tongban.identity.policy import Actor, Role
+from tongban.identity.service import actor_ref
 from tongban.standards import id_check_char, make_credit_code
-from tongban.synth.city import CITY_DEPARTMENTS, department_credit_code
+from tongban.synth.catalog import DemoResource
+from tongban.synth.city import CITY_DEPARTMENTS, DepartmentSpec, department_credit_code
 
 
 @dataclass(frozen=True)
@@ -52,10 +59,10 @@ def _password() -> str:
     return f"Tb-{secrets.token_urlsafe(9)}"
 
 
-def seed_departments(session: Session, actor: Actor) -> int:
+def seed_departments(session: Session, actor: Actor, specs: Iterable[DepartmentSpec] = CITY_DEPARTMENTS) -> int:
     """Create the demo city's departments that do not exist yet; returns how many were created."""
     created = 0
-    for spec in CITY_DEPARTMENTS:
+    for spec in specs:
         if session.scalar(select(Department.id).where(Department.name == spec.name)):
             continue
         parent = identity_queries.find_department_by_short_name(session, spec.parent) if spec.parent else None
@@ -80,3 +87,36 @@ def seed_accounts(session: Session, actor: Actor) -> list[DemoAccount]:
         made.append(DemoAccount(str(role), login, password, name, dept.name if dept else None))
     return made
 
+
+
+def seed_catalog(session: Session, actor: Actor, resources: Iterable[DemoResource],
+                 progress: Callable[[int], None] = lambda n: None) -> int:
+    """Publish demo resources that are not in the catalog yet (one audit record for the whole seed)."""
+    departments = {d.short_name: d for d in session.scalars(select(Department))}
+    known = catalog.names_in_use(session)
+    created: dict[tuple[int, str], tuple[catalog.Resource, tuple[str, ...]]] = {}
+    for demo in resources:
+        department = departments[demo.department]
+        if (department.id, demo.draft.name) in known:
+            continue
+        resource = catalog.new_draft(session, actor, copy.deepcopy(demo.draft), department)
+        created[(department.id, demo.draft.name)] = (resource, demo.related)
+        progress(1)
+    codes = {name: resource.code for (_, name), (resource, _) in created.items()}
+    for resource, related in created.values():
+        resource.related_codes = [codes[name] for name in related if name in codes]
+        catalog.publish(session, actor, resource)
+    if created:
+        record(session, AuditEvent("catalog.seed", actor_ref(actor), target_type="catalog",
+                                   details={"resources": len(created)}))
+    return len(created)
+
+
+def seed_generated(session: Session, actor: Actor, resources: Iterable[DemoResource],
+                   progress: Callable[[int], None] = lambda n: None) -> int:
+    """Publish generated resources in bulk (names already in the catalog are skipped)."""
+    departments = {d.short_name: d for d in session.scalars(select(Department))}
+    known = catalog.names_in_use(session)
+    rows = ((departments[r.department], r.draft) for r in resources
+            if (departments[r.department].id, r.draft.name) not in known)
+    return publish_many(session, actor, rows, progress=progress)

@@ -61,7 +61,8 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-Db = Annotated[Session, Depends(get_db)]
+# scope="function": commit (and write the audit record) before the response is sent, not after.
+Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def session_token(request: Request) -> str | None:

@@ -34,6 +34,14 @@ class NavItem:
 
 NAV = (
     NavItem("Home", "/", None),
+    NavItem("Data catalog", "/catalog", Action.CATALOG_READ,
+            "Search every department's shared data resources down to their data items."),
+    NavItem("My resources", "/catalog/mine", Action.CATALOG_EDIT,
+            "Register your department's data resources, submit them for review and read the reviewer's comments."),
+    NavItem("Review queue", "/catalog/review", Action.CATALOG_REVIEW,
+            "Approve or return the resources and revisions departments have submitted."),
+    NavItem("Catalog statistics", "/catalog/stats", Action.CATALOG_READ,
+            "Resources, data items and sharing types per department; restrictions without a legal basis."),
     NavItem("Departments", "/admin/departments", Action.DEPARTMENT_MANAGE,
             "Register the city's departments with their credit and division codes."),
     NavItem("Users", "/admin/users", Action.USER_LIST, "Accounts and roles of citizens, companies and staff."),
@@ -52,6 +60,15 @@ FIELD_LABELS = {
     "company_name": "Company name", "password": "Password", "current_password": "Current password",
     "new_password": "New password", "credit_code": "Unified social credit code", "division_code": "Division code",
     "parent_id": "Parent", "expires_at": "Expires",
+    # the catalog's resources and data items
+    "class_code": "Classification", "abstract": "Abstract", "format": "Format", "sharing_type": "Sharing type",
+    "sharing_condition": "Sharing condition", "share_methods": "Sharing method", "open_type": "Open type",
+    "open_condition": "Open condition", "update_cycle": "Update cycle", "legal_basis": "Legal basis",
+    "related_codes": "Related resources", "record_count": "Record count", "code": "Resource code",
+    "department": "Provider", "items": "Data items", "items.name": "Data item name", "items.code": "Data item code",
+    "items.data_type": "Data type", "items.length": "Length", "items.description": "Description",
+    "items.personal": "Personal information", "items.sensitivity": "Sensitivity",
+    "items.authoritative": "Authoritative source", "comment": "Comment", "reason": "Reason",
 }
 
 

@@ -35,7 +35,7 @@ def upgrade() -> None:
     sa.Column('publish_date', sa.Date(), nullable=True),
     sa.Column('related_codes', sa.JSON(), nullable=False),
     sa.Column('legal_basis', sa.Text(), nullable=False),
-    sa.Column('record_count', sa.Integer(), nullable=True),
+    sa.Column('record_count', sa.BigInteger(), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
