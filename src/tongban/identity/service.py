@@ -20,6 +20,9 @@ from tongban.identity.throttle import LOCK_FOR, WINDOW, throttle
 from tongban.standards import CodeError, parse_citizen_id, parse_credit_code, parse_division_code
 
 
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
 def actor_ref(actor: Actor) -> ActorRef:
     """How the audit log names an actor."""
     return ActorRef(actor.kind, None if actor.id is None else str(actor.id), actor.name, actor.department_id)
@@ -345,7 +348,8 @@ def authenticate_client(session: Session, token: str, *, now: dt.datetime | None
         raise Unauthenticated(reason, code="identity.bad_token",
                               audit=AuditEvent("client.authenticate", ref, "failed", "api_client", key_id,
                                                details={"reason": reason}))
-    client.last_used_at = now
+    if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
+        client.last_used_at = now  # at most one write a minute, not one per call
     return client
 
 

@@ -27,7 +27,7 @@ from tongban.web import errors
 from tongban.web.api import catalog as catalog_api
 from tongban.web.api import health, identity as identity_api
 from tongban.web.deps import LANG_COOKIE
-from tongban.web.pages import account, admin, audit, auth, catalog, catalog_edit, home
+from tongban.web.pages import account, admin, audit, auth, catalog, catalog_edit, catalog_io, home
 
 log = logging.getLogger("tongban.web")
 
@@ -117,6 +117,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     for module in (health, identity_api, catalog_api):
         app.include_router(module.router)
-    for page in (home, auth, account, admin, audit, catalog, catalog_edit):
+    for page in (home, auth, account, admin, audit, catalog, catalog_edit, catalog_io):
         app.include_router(page.router)
     return app
