@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tongban.audit import AuditEvent, record
 from tongban.catalog import service
+from tongban.catalog.bulk import insert_resources
 from tongban.catalog.model import Resource
 from tongban.catalog.workbook import ImportProblem, ImportResult, ParsedResource, locate, problem_order
 from tongban.errors import FieldError
@@ -96,16 +97,14 @@ def import_catalog(session: Session, actor: Actor, result: ImportResult, *, file
     report.problems.sort(key=problem_order)
     if report.problems or dry_run:
         return report
-    for parsed, dept, existing in plan:
-        if existing is None:
-            resource = service.new_draft(session, actor, parsed.draft, dept)
-            report.created.append(resource.code)
-        else:
+    new = [(dept, parsed.draft) for parsed, dept, existing in plan if existing is None]
+    report.created = insert_resources(session, actor, new, status="submitted" if submit else "draft")
+    for parsed, _, existing in plan:
+        if existing is not None:
             service.change_draft(session, actor, existing, parsed.draft)
-            resource = existing
-            report.updated.append(resource.code)
-        if submit:
-            service.mark_submitted(session, resource)
+            report.updated.append(existing.code)
+            if submit:
+                service.mark_submitted(session, existing)
     record(session, AuditEvent("catalog.import", actor_ref(actor), target_type="file", target_id=filename,
                                details={"resources": report.resources, "items": report.items,
                                         "created": len(report.created), "updated": len(report.updated),
