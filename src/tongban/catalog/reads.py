@@ -14,16 +14,11 @@ from sqlalchemy.orm import Session
 from tongban.catalog import history, queries, search
 from tongban.catalog.drafts import ResourceDraft
 from tongban.catalog.model import Resource, ResourceVersion, ReviewEvent, Revision
-from tongban.catalog.service import EDITABLE, draft_of, get_resource, pending_revision
+from tongban.catalog.service import EDITABLE, draft_of, get_resource, pending_revision, snapshot_of
 from tongban.errors import Conflict, NotFound
 from tongban.identity.model import Department
 from tongban.identity.policy import Action, Actor, Target, allowed
 from tongban.identity.service import require
-
-
-def snapshot_of(resource: Resource) -> dict[str, Any]:
-    """The resource's current content in the shape of a version snapshot."""
-    return {**draft_of(resource).as_dict(), "code": resource.code, "department": resource.department.name}
 
 
 def _revision_snapshot(resource: Resource, revision: Revision) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -31,6 +32,11 @@ def draft_of(resource: Resource) -> ResourceDraft:
         items=[ItemDraft(i.name, i.code, i.data_type, i.length, i.description, i.personal, i.sensitivity,
                          i.authoritative) for i in resource.items],
     )
+
+
+def snapshot_of(resource: Resource) -> dict[str, Any]:
+    """The resource's current content in the shape of a version snapshot."""
+    return {**draft_of(resource).as_dict(), "code": resource.code, "department": resource.department.name}
 
 
 def _apply(session: Session, resource: Resource, draft: ResourceDraft) -> None:
@@ -257,8 +263,7 @@ def publish(session: Session, actor: Actor, resource: Resource, *, today: dt.dat
     resource.publish_date = today or dt.date.today()
     session.flush()
     session.add(ResourceVersion(resource_id=resource.id, version=resource.version, published_by=_user_id(actor),
-                                snapshot={**draft_of(resource).as_dict(), "code": resource.code,
-                                          "department": resource.department.name}))
+                                snapshot=snapshot_of(resource)))
     search.index_resource(session, resource)
 
 
