@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from tongban.catalog.model import Resource
 from tongban.catalog.service import draft_of
 from tongban.catalog.workbook import ExportRow
+from tongban.catalog.workbook_write import template_workbook, write_csv, write_json, write_xlsx
+from tongban.errors import InvalidInput
 from tongban.identity.policy import Action, Actor
 from tongban.identity.service import require
 
@@ -31,3 +33,22 @@ def export_rows(session: Session, actor: Actor, *, statuses: tuple[str, ...] = (
         if len(page) < batch:
             return
         last = page[-1].code
+
+
+def export_file(session: Session, actor: Actor, fmt: str, *, vocabulary: str = "national",
+                encoding: str = "utf-8-sig", statuses: tuple[str, ...] = ("published",)) -> bytes:
+    """The catalog written as ``fmt`` (xlsx, csv or json); the one place that picks the writer."""
+    rows = export_rows(session, actor, statuses=statuses)
+    if fmt == "xlsx":
+        return write_xlsx(rows, vocabulary=vocabulary)
+    if fmt == "csv":
+        return write_csv(rows, encoding=encoding, vocabulary=vocabulary)
+    if fmt == "json":
+        return write_json(rows)
+    raise InvalidInput("Unknown export format {format}", code="catalog.export_format", params={"format": fmt})
+
+
+def template_for(actor: Actor, vocabulary: str) -> bytes:
+    """The fill-in workbook, for staff who may read the catalog."""
+    require(actor, Action.CATALOG_READ, event="catalog.template")
+    return template_workbook(vocabulary=vocabulary)

@@ -49,6 +49,11 @@ def _cell_problem(parsed: ParsedResource, column: str, rule: str, message: str, 
     return ImportProblem(parsed.sheet, parsed.row, column, rule, message, dict(params))
 
 
+def may_import(actor: Actor) -> None:
+    """Refuse the import form to anyone who may not edit catalog resources."""
+    require(actor, Action.CATALOG_EDIT, event="catalog.import")
+
+
 def import_catalog(session: Session, actor: Actor, result: ImportResult, *, filename: str,
                    dry_run: bool = False, submit: bool = False) -> ImportReport:
     """Check every row against the catalog; apply all rows in the caller's transaction only if none is wrong."""

@@ -8,10 +8,9 @@ import typer
 from rich.table import Table
 
 from tongban.audit.unit_of_work import transaction
-from tongban.catalog.exporting import export_rows
+from tongban.catalog.exporting import export_file
 from tongban.catalog.importing import import_catalog
 from tongban.catalog.workbook import read_workbook, template_workbook
-from tongban.catalog.workbook_write import write_csv, write_json, write_xlsx
 from tongban.cli._runtime import cli_actor, console, fail, friendly, open_runtime
 
 app = typer.Typer(help="The shared data-resource catalog: template, import, export.", no_args_is_help=True)
@@ -75,11 +74,8 @@ def export(
         fail(f"--format must be one of {', '.join(FORMATS)}")
     rt = open_runtime()
     statuses = ("draft", "submitted", "returned", "published", "retired") if all_statuses else ("published",)
-    vocabulary = rt.settings.sharing_vocabulary
     with rt.sessions() as session:
-        rows = export_rows(session, cli_actor(), statuses=statuses)
-        data = {"xlsx": lambda: write_xlsx(rows, vocabulary=vocabulary),
-                "csv": lambda: write_csv(rows, encoding=encoding, vocabulary=vocabulary),
-                "json": lambda: write_json(rows)}[fmt]()
+        data = export_file(session, cli_actor(), fmt, vocabulary=rt.settings.sharing_vocabulary, encoding=encoding,
+                           statuses=statuses)
     out.write_bytes(data)
     console.print(f"[green]✓[/] {out} ({len(data):,} bytes)")

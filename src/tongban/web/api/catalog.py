@@ -11,12 +11,11 @@ from pydantic import BaseModel, Field
 
 from tongban.catalog import service as catalog
 from tongban.catalog.drafts import ItemDraft, ResourceDraft
-from tongban.catalog.exporting import export_rows
+from tongban.catalog.exporting import export_file
 from tongban.catalog.model import Resource
-from tongban.catalog.search import Filters, search
-from tongban.catalog.workbook_write import write_csv, write_json, write_xlsx
-from tongban.identity.policy import Action, Actor
-from tongban.identity.service import require
+from tongban.catalog.reads import search_catalog
+from tongban.catalog.search import Filters
+from tongban.identity.policy import Actor
 from tongban.web.deps import Db, client_actor
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
@@ -96,9 +95,8 @@ def search_resources(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchOut:
     """Chinese-aware search (bigrams and common abbreviations) over published resources, with facets."""
-    require(actor, Action.CATALOG_READ)
-    page = search(db, q, Filters(department, class_code, sharing_type, open_type, update_cycle, format), sort=sort,
-                  cursor=cursor, limit=limit)
+    page = search_catalog(db, actor, q, Filters(department, class_code, sharing_type, open_type, update_cycle, format),
+                          sort=sort, cursor=cursor, limit=limit).page
     return SearchOut(total=page.total, results=[ResourceOut.of(r) for r in page.results], facets=page.facets,
                      next_cursor=page.next_cursor)
 
@@ -131,13 +129,8 @@ def submit_resource(db: Db, actor: ClientActor, code: str) -> ResourceOut:
 def export(request: Request, db: Db, actor: ClientActor,
            format: Literal["xlsx", "csv", "json"] = "json") -> Response:
     """The whole published catalog as xlsx, CSV (UTF-8 with BOM) or JSON."""
-    vocabulary = request.app.state.settings.sharing_vocabulary
-    rows = export_rows(db, actor)
-    data, media = {
-        "xlsx": (lambda: write_xlsx(rows, vocabulary=vocabulary),
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        "csv": (lambda: write_csv(rows, vocabulary=vocabulary), "text/csv; charset=utf-8"),
-        "json": (lambda: write_json(rows), "application/json"),
-    }[format]
-    return Response(data(), media_type=media,
+    data = export_file(db, actor, format, vocabulary=request.app.state.settings.sharing_vocabulary)
+    media = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "csv": "text/csv; charset=utf-8", "json": "application/json"}[format]
+    return Response(data, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="catalog.{format}"'})

@@ -10,16 +10,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from tongban.catalog.exporting import export_rows
-from tongban.catalog.importing import ImportReport, import_catalog
-from tongban.catalog.workbook import ImportProblem, ImportResult, read_workbook, template_workbook
-from tongban.catalog.workbook_write import write_csv, write_json, write_xlsx
+from tongban.catalog.exporting import export_file, template_for
+from tongban.catalog.importing import ImportReport, import_catalog, may_import
+from tongban.catalog.workbook import ImportProblem, ImportResult, read_workbook
 from tongban.i18n import gettext
-from tongban.identity.policy import Action, Actor
-from tongban.identity.service import require
+from tongban.identity.policy import Actor
 from tongban.web.deps import Csrf, Db, attempt, current_actor
 from tongban.web.pages.catalog import page
 
@@ -31,29 +28,6 @@ TEMPLATE_NAME = "目录填报模板.xlsx"
 EXPORT_NAME = "共享数据资源目录"
 MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "csv": "text/csv; charset=utf-8", "json": "application/json"}
-
-
-# Use cases that only delegate --------------------------------------------------------------------------------
-
-def template_for(actor: Actor, vocabulary: str) -> bytes:
-    """The fill-in workbook, for staff who may read the catalog."""
-    require(actor, Action.CATALOG_READ, event="catalog.template")
-    return template_workbook(vocabulary=vocabulary)
-
-
-def may_import(actor: Actor) -> None:
-    """Refuse the import form to anyone who may not edit catalog resources."""
-    require(actor, Action.CATALOG_EDIT, event="catalog.import")
-
-
-def export_file(session: Session, actor: Actor, fmt: str, vocabulary: str, encoding: str) -> bytes:
-    """The published catalog written as ``fmt``."""
-    rows = export_rows(session, actor)
-    if fmt == "xlsx":
-        return write_xlsx(rows, vocabulary=vocabulary)
-    if fmt == "csv":
-        return write_csv(rows, encoding=encoding, vocabulary=vocabulary)
-    return write_json(rows)
 
 
 # Helpers ------------------------------------------------------------------------------------------------------
@@ -148,6 +122,6 @@ def import_upload(request: Request, db: Db, actor: ActorDep, form: FormDep) -> H
 def export_catalog(request: Request, db: Db, actor: ActorDep, format: Literal["xlsx", "csv", "json"] = "xlsx",
                    encoding: Literal["utf-8-sig", "gb18030"] = "utf-8-sig") -> Response:
     """The published catalog as an Excel workbook, a CSV file or JSON."""
-    data = export_file(db, actor, format, _vocabulary(request), encoding)
+    data = export_file(db, actor, format, vocabulary=_vocabulary(request), encoding=encoding)
     media_type = "text/csv; charset=gb18030" if format == "csv" and encoding == "gb18030" else MEDIA_TYPES[format]
     return attachment(data, f"{EXPORT_NAME}.{format}", media_type, f"catalog.{format}")
