@@ -20,6 +20,11 @@ def find_department_by_short_name(session: Session, short_name: str) -> Departme
                                                        Department.name == short_name)))
 
 
+def username_taken(session: Session, username: str) -> bool:
+    """Whether an account with this username exists."""
+    return session.scalar(select(User.id).where(User.username == username)) is not None
+
+
 def list_users(session: Session, *, role: str | None = None, department_id: int | None = None,
                query: str | None = None, limit: int = 200) -> list[User]:
     """Users filtered by role, department and a name/username fragment."""

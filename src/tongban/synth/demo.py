@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tongban.audit import AuditEvent, record
@@ -15,7 +14,6 @@ from tongban.catalog import service as catalog
 from tongban.catalog.bulk import publish_many
 from tongban.identity import queries as identity_queries
 from tongban.identity import service as identity
-from tongban.identity.model import Department, User
 from tongban.identity.policy import Actor, Role
 from tongban.identity.service import actor_ref
 from tongban.standards import id_check_char, make_credit_code
@@ -63,7 +61,7 @@ def seed_departments(session: Session, actor: Actor, specs: Iterable[DepartmentS
     """Create the demo city's departments that do not exist yet; returns how many were created."""
     created = 0
     for spec in specs:
-        if session.scalar(select(Department.id).where(Department.name == spec.name)):
+        if identity_queries.find_department_by_short_name(session, spec.name):
             continue
         parent = identity_queries.find_department_by_short_name(session, spec.parent) if spec.parent else None
         identity.create_department(session, actor, name=spec.name, short_name=spec.short_name,
@@ -78,7 +76,7 @@ def seed_accounts(session: Session, actor: Actor) -> list[DemoAccount]:
     made: list[DemoAccount] = []
     for role, username, name, dept_short, extra in _ACCOUNTS:
         login = username or extra["id_number"]
-        if session.scalar(select(User.id).where(User.username == login)):
+        if identity_queries.username_taken(session, login):
             continue
         dept = identity_queries.find_department_by_short_name(session, dept_short) if dept_short else None
         password = _password()
@@ -92,7 +90,7 @@ def seed_accounts(session: Session, actor: Actor) -> list[DemoAccount]:
 def seed_catalog(session: Session, actor: Actor, resources: Iterable[DemoResource],
                  progress: Callable[[int], None] = lambda n: None) -> int:
     """Publish demo resources that are not in the catalog yet (one audit record for the whole seed)."""
-    departments = {d.short_name: d for d in session.scalars(select(Department))}
+    departments = {d.short_name: d for d in identity_queries.list_departments(session)}
     known = catalog.names_in_use(session)
     created: dict[tuple[int, str], tuple[catalog.Resource, tuple[str, ...]]] = {}
     for demo in resources:
@@ -115,7 +113,7 @@ def seed_catalog(session: Session, actor: Actor, resources: Iterable[DemoResourc
 def seed_generated(session: Session, actor: Actor, resources: Iterable[DemoResource],
                    progress: Callable[[int], None] = lambda n: None) -> int:
     """Publish generated resources in bulk (names already in the catalog are skipped)."""
-    departments = {d.short_name: d for d in session.scalars(select(Department))}
+    departments = {d.short_name: d for d in identity_queries.list_departments(session)}
     known = catalog.names_in_use(session)
     rows = ((departments[r.department], r.draft) for r in resources
             if (departments[r.department].id, r.draft.name) not in known)
