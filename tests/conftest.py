@@ -64,6 +64,7 @@ def _truncate(url: str) -> None:
         for table in APPEND_ONLY_TABLES:  # a tamper test may have lifted the guard
             conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER ALL"))
         conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": GENESIS})
+        conn.execute(text("INSERT INTO catalog_search_state (id, version) VALUES (1, 0)"))
     engine.dispose()
 
 

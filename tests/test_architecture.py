@@ -17,7 +17,8 @@ from tongban.web import deps
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "tongban"
 MAX_MODULE_LINES = 400
-AUTH_DEPENDENCIES = {deps.require_user, deps.current_actor, deps.require_client, deps.client_actor}
+AUTH_DEPENDENCIES = {deps.require_user, deps.current_actor, deps.require_client, deps.client_actor,
+                     deps.api_actor}
 
 
 def _dependency_calls(dependant) -> set:  # type: ignore[no-untyped-def]

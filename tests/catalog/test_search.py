@@ -118,3 +118,62 @@ def test_query_terms_never_exceed_the_limit_and_come_from_the_text(text):
     found = query_terms(text)
     assert len(found) <= 24
     assert set(found) <= set(terms(text))
+
+
+def test_relevance_pages_follow_one_order_across_pages(session, published):
+    whole = [r.code for r in search(session, "信息", limit=100).results]
+    pages, cursor = [], None
+    while True:
+        page = search(session, "信息", cursor=cursor, limit=1)
+        pages += [r.code for r in page.results]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert pages == whole and len(whole) == 4
+
+
+def test_a_lone_character_matches_as_a_prefix(session, published):
+    assert set(_names(search(session, "户"))) == {"户籍人口基本信息", "户籍迁移记录"}
+    assert _names(search(session, "户 迁移")) == ["户籍迁移记录"]
+    assert _names(search(session, "婚 登")) == ["婚姻登记信息"]
+
+
+@pytest.mark.parametrize("values", [["x", "101001/00001"], [None, None], [1e300, "a"], ["1", {"a": 1}]])
+def test_a_well_formed_cursor_with_wrong_values_is_refused(session, published, values):
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+    for sort in ("relevance", "code", "name"):
+        try:
+            search(session, "信息", sort=sort, cursor=cursor)
+        except InvalidInput as refused:
+            assert refused.code == "catalog.cursor"
+
+
+def test_search_sees_changes_made_through_another_engine(db_url, session, published):
+    """The in-memory store is a cache per engine: a second process's publish, edit and retire show at once."""
+    from dataclasses import replace
+
+    from tongban.db import make_engine, make_session_factory
+
+    session.commit()
+    assert search(session, "社保").facets["sharing_type"] == {"conditional": 1}  # warm this engine's store
+    session.commit()
+    other = make_engine(db_url)
+    try:
+        with make_session_factory(other)() as elsewhere:
+            code = search(elsewhere, "社保").results[0].code
+            draft = catalog.draft_of(catalog.get_resource(elsewhere, SYSTEM, code))
+            catalog.update_resource(elsewhere, SYSTEM, code,
+                                    replace(draft, sharing_type="unconditional", sharing_condition=""))
+            catalog.submit_resource(elsewhere, SYSTEM, code)
+            catalog.approve_resource(elsewhere, SYSTEM, code)
+            make_resource(elsewhere, published["公安局"], name="居住证办理信息", class_code="101003")
+            catalog.retire_resource(elsewhere, SYSTEM, search(elsewhere, "婚姻").results[0].code, reason="合并")
+            elsewhere.commit()
+    finally:
+        other.dispose()
+    assert search(session, "社保").facets["sharing_type"] == {"unconditional": 1}
+    assert _names(search(session, "居住证")) == ["居住证办理信息"]
+    assert search(session, "婚姻").total == 0
+    assert search(session, "").total == 6

@@ -82,3 +82,70 @@ def test_export_formats(client, session):
 
 def test_without_a_token_the_catalog_api_is_401(client):
     assert client.get("/api/v1/catalog/resources").status_code == 401
+
+
+def _submitted(session: Session, department=None) -> str:  # type: ignore[no-untyped-def]
+    from tests.factories import SYSTEM
+    from tongban.catalog import service as catalog
+
+    resource = make_resource(session, department or make_department(session), publish=False)
+    catalog.submit_resource(session, SYSTEM, resource.code)
+    return resource.code
+
+
+def _logged_in(client, session, role: str, **user) -> str:  # type: ignore[no-untyped-def]
+    """Log a new user of ``role`` in; returns the CSRF token the browser holds."""
+    from tests.factories import PASSWORD, make_user
+    from tests.web.test_pages import csrf_token, login
+
+    user = make_user(session, role, **user)
+    session.commit()
+    assert login(client, user.username, PASSWORD).status_code == 303
+    return csrf_token(client.get("/account").text)
+
+
+def test_the_operator_approves_and_returns_through_the_api(client, session, sessions):
+    from tests.web.test_pages import audit_records
+
+    first, second = _submitted(session), _submitted(session)
+    session.commit()
+    token = _logged_in(client, session, "operator")
+    headers = {"X-CSRF-Token": token}
+    approved = client.post(f"/api/v1/catalog/reviews/{first}", json={"decision": "approve"}, headers=headers)
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["version"]) == ("published", 1)
+    assert client.get("/api/v1/catalog/resources", params={"q": "户籍"}).json()["total"] == 1
+
+    no_comment = client.post(f"/api/v1/catalog/reviews/{second}", json={"decision": "return"}, headers=headers)
+    assert no_comment.status_code == 422
+    assert no_comment.json()["errors"][0]["field"] == "comment"
+    returned = client.post(f"/api/v1/catalog/reviews/{second}", json={"decision": "return", "comment": "补充法律依据"},
+                           headers=headers)
+    assert returned.json()["status"] == "returned"
+    assert {r.outcome for r in audit_records(sessions, "catalog.approve")} == {"allowed"}
+    assert len(audit_records(sessions, "catalog.return")) == 1
+
+
+def test_a_browser_call_without_the_csrf_header_is_refused(client, session):
+    code = _submitted(session)
+    session.commit()
+    _logged_in(client, session, "operator")
+    response = client.post(f"/api/v1/catalog/reviews/{code}", json={"decision": "approve"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "web.csrf"
+
+
+def test_department_systems_and_data_admins_cannot_review(client, session, sessions):
+    from tests.web.test_pages import audit_records
+
+    own = make_department(session)
+    code = _submitted(session, own)
+    headers = _token(session, own)
+    session.commit()
+    by_token = client.post(f"/api/v1/catalog/reviews/{code}", json={"decision": "approve"}, headers=headers)
+    assert by_token.status_code == 403
+    token = _logged_in(client, session, "data_admin", department_id=own.id)
+    by_admin = client.post(f"/api/v1/catalog/reviews/{code}", json={"decision": "approve"},
+                           headers={"X-CSRF-Token": token})
+    assert by_admin.status_code == 403
+    assert [r.outcome for r in audit_records(sessions, "catalog.approve")] == ["denied", "denied"]

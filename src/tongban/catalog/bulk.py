@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from tongban.audit import AuditEvent, record
+from tongban.catalog import search_store
 from tongban.catalog.drafts import ResourceDraft, check
 from tongban.catalog.model import AuthoritativeSource, DataItem, Resource, ResourceVersion, SearchTerm
 from tongban.catalog.search import resource_terms
@@ -78,6 +79,7 @@ def insert_resources(session: Session, actor: Actor, chunk: list[tuple[Departmen
         return []
     codes = codes or _Codes(session)
     published = status == "published"
+    search_version = search_store.bump(session) if published else None
     now = utcnow()
     user_id = actor.id if actor.kind == "user" else None
     values = [{
@@ -88,6 +90,7 @@ def insert_resources(session: Session, actor: Actor, chunk: list[tuple[Departmen
         "publish_date": today if published else None, "related_codes": list(d.related_codes),
         "legal_basis": d.legal_basis, "record_count": d.record_count, "status": status,
         "version": 1 if published else 0, "created_by": user_id, "created_at": now, "updated_at": now,
+        "search_version": search_version,
     } for dept, d in chunk]
     ids = session.scalars(insert(Resource).returning(Resource.id, sort_by_parameter_order=True), values).all()
     items, versions, terms, sources = [], [], [], []

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tongban.db import Base, UTCDateTime, utcnow
@@ -39,6 +41,8 @@ class Resource(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The search version that last changed what search shows of it (see search_store); None before the first.
+    search_version: Mapped[int | None] = mapped_column(Integer, index=True)
 
     department: Mapped[Department] = relationship()
     items: Mapped[list[DataItem]] = relationship(back_populates="resource", order_by="DataItem.position",
@@ -107,16 +111,30 @@ class ReviewEvent(Base):
 
 
 class SearchTerm(Base):
-    """An index term (a CJK bigram or a word) of a resource, with the weight of the field it came from."""
+    """An index term (a CJK bigram or a word) of a published resource, with the weight of the field it came from.
+
+    Keyed term first, so that a term's postings lie together: clustered on SQLite (no rowid), covering with the
+    weight on PostgreSQL; a search reads a range and probes (term, resource) pairs without touching another table.
+    """
 
     __tablename__ = "catalog_terms"
 
-    resource_id: Mapped[int] = mapped_column(ForeignKey("catalog_resources.id", ondelete="CASCADE"),
-                                             primary_key=True)
-    term: Mapped[str] = mapped_column(String(40), primary_key=True)
+    term: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[int] = mapped_column(ForeignKey("catalog_resources.id", ondelete="CASCADE"))
     weight: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_catalog_terms_term", "term", "resource_id"),)
+    __table_args__ = (PrimaryKeyConstraint("term", "resource_id", postgresql_include=["weight"]),
+                      Index("ix_catalog_terms_resource_term", "resource_id", "term"),
+                      {"sqlite_with_rowid": False})
+
+
+class SearchState(Base):
+    """One row: the version of what search shows, bumped by every transaction that changes it."""
+
+    __tablename__ = "catalog_search_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Revision(Base):

@@ -1,30 +1,28 @@
-"""Catalog search on a portable term index: the same SQL, and so the same results, on SQLite and PostgreSQL."""
+"""Catalog search: a portable term index in the database finds the matches, the in-memory search store counts
+facets and orders them. The same SQL and the same ordering, and so the same results, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, delete, func, insert, literal, select
-from sqlalchemy.orm import Session, aliased, selectinload
+import numpy as np
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.orm import Session, joinedload
 
+from tongban.catalog import search_store
 from tongban.catalog import terms as term_rules
 from tongban.catalog.model import DataItem, Resource, SearchTerm
+from tongban.catalog.search_store import FACETS
 from tongban.errors import InvalidInput
 
 MAX_QUERY = 200
 WEIGHTS = {"name": 8, "items": 4, "department": 2, "abstract": 1}
-FACETS = ("department_id", "class", "sharing_type", "open_type", "update_cycle", "format")
-FACET_COLUMNS = {
-    "department_id": Resource.department_id, "class": func.substr(Resource.class_code, 1, 3),
-    "sharing_type": Resource.sharing_type, "open_type": Resource.open_type, "update_cycle": Resource.update_cycle,
-    "format": Resource.format,
-}
 POSTINGS_CAP = 20_000
 SORTS = ("relevance", "code", "name")
+SCORE_BITS = 8  # a score is at most 8 × 24 terms = 192: it travels packed below the resource id
+assert max(WEIGHTS.values()) * term_rules.MAX_QUERY_TERMS < 1 << SCORE_BITS
 
 
 def resource_terms(name: str, item_names: list[str], department: str, abstract: str) -> dict[str, int]:
@@ -37,6 +35,7 @@ def index_resource(session: Session, resource: Resource) -> None:
     """Replace the resource's index terms (called whenever its published content changes)."""
     session.execute(delete(SearchTerm).where(SearchTerm.resource_id == resource.id),
                     execution_options={"synchronize_session": False})
+    search_store.stamp(session, [resource.id])
     weights = resource_terms(resource.name, [item.name for item in resource.items],
                              resource.department.name if resource.department else "", resource.abstract)
     if weights:
@@ -48,6 +47,7 @@ def unindex_resource(session: Session, resource_id: int) -> None:
     """Drop a resource from search (retired)."""
     session.execute(delete(SearchTerm).where(SearchTerm.resource_id == resource_id),
                     execution_options={"synchronize_session": False})
+    search_store.stamp(session, [resource_id])
 
 
 @dataclass(frozen=True)
@@ -73,59 +73,83 @@ class SearchPage:
     terms: list[str] = field(default_factory=list)
 
 
-def _postings(session: Session, term: str) -> int:
-    """How many resources contain ``term``, counted up to a cap (enough to order terms rarest first)."""
-    capped = select(literal(1)).where(SearchTerm.term == term).limit(POSTINGS_CAP).subquery()
-    return session.scalar(select(func.count()).select_from(capped)) or 0
+# The match is plain SQL built from a fixed shape (every value a bound parameter): it runs on every keystroke of the
+# search box, and composing it as expression objects cost more than running it on small catalogs.
+_AGGREGATE = {"sqlite": "group_concat({x}, ',')", "postgresql": "string_agg(CAST({x} AS TEXT), ',')"}
 
 
-def _matches(session: Session, query_terms: list[str]) -> Select | None:  # type: ignore[type-arg]
-    """(resource_id, score) of the resources containing every term, starting from the rarest term and probing
-    the others by primary key; None when some term occurs nowhere. A lone CJK character matches as a prefix."""
-    exact = [t for t in query_terms if not (len(t) == 1 and not t.isascii())]
-    prefixes = [t for t in query_terms if t not in exact]
-    counts = {t: _postings(session, t) for t in exact}
-    if any(n == 0 for n in counts.values()):
-        return None
-    ordered = sorted(exact, key=lambda t: (counts[t], t))
-    if ordered:
-        first = aliased(SearchTerm)
-        stmt = select(first.resource_id.label("resource_id")).where(first.term == ordered[0])
-        weights = [first.weight]
-        for term in ordered[1:]:
-            other = aliased(SearchTerm)
-            stmt = stmt.join(other, and_(other.resource_id == first.resource_id, other.term == term))
-            weights.append(other.weight)
-        rid = first.resource_id
+def _postings(session: Session, words: list[str]) -> dict[str, int]:
+    """How many resources contain each word, counted up to a cap (enough to order words rarest first)."""
+    if not words:
+        return {}
+    counts = ", ".join(f"(SELECT count(*) FROM (SELECT 1 FROM catalog_terms WHERE term = :w{n} LIMIT {POSTINGS_CAP})"
+                       f" AS c{n})" for n in range(len(words)))
+    row = session.execute(text(f"SELECT {counts}"), {f"w{n}": w for n, w in enumerate(words)}).one()
+    return dict(zip(words, row, strict=True))
+
+
+def _match_sql(exact: list[str], prefixes: list[str], dialect: str) -> tuple[str, dict[str, str]]:
+    """One statement answering every match as a single text of ``resource_id << SCORE_BITS | score`` numbers.
+
+    ``exact`` words (rarest first) are joined on the term key, starting from the rarest; a lone CJK character
+    (``prefixes``) matches any term that begins with it, at that term's best weight."""
+    params: dict[str, str] = {}
+    if exact:
+        source, score = "catalog_terms t0", ["t0.weight"]
+        params["w0"] = exact[0]
+        for n, word in enumerate(exact[1:], start=1):
+            source += f" JOIN catalog_terms t{n} ON t{n}.term = :w{n} AND t{n}.resource_id = t0.resource_id"
+            params[f"w{n}"] = word
+            score.append(f"t{n}.weight")
+        where = ["t0.term = :w0"]
     else:
-        head = prefixes.pop(0)
-        grouped = (select(SearchTerm.resource_id, func.max(SearchTerm.weight).label("w"))
-                   .where(SearchTerm.term.between(head, head + "\uffff")).group_by(SearchTerm.resource_id).subquery())
-        stmt = select(grouped.c.resource_id.label("resource_id"))
-        weights, rid = [grouped.c.w], grouped.c.resource_id
-    for prefix in prefixes:
-        probe = aliased(SearchTerm)
-        best = (select(func.max(probe.weight)).where(probe.resource_id == rid,
-                                                     probe.term.between(prefix, prefix + "\uffff"))
-                .scalar_subquery())
-        stmt = stmt.where(best.is_not(None))
-        weights.append(best)
-    score = weights[0]
-    for weight in weights[1:]:
-        score = score + weight
-    return stmt.add_columns(score.label("score"))
+        params.update(p0=prefixes[0], p0_end=prefixes[0] + "\uffff")
+        source = ("(SELECT resource_id, max(weight) AS weight FROM catalog_terms WHERE term BETWEEN :p0 AND :p0_end"
+                  " GROUP BY resource_id) t0")
+        score, where, prefixes = ["t0.weight"], [], prefixes[1:]
+    for n, prefix in enumerate(prefixes, start=1):
+        params.update({f"p{n}": prefix, f"p{n}_end": prefix + "\uffff"})
+        best = (f"(SELECT max(p{n}.weight) FROM catalog_terms p{n} WHERE p{n}.resource_id = t0.resource_id"
+                f" AND p{n}.term BETWEEN :p{n} AND :p{n}_end)")
+        where.append(f"{best} IS NOT NULL")
+        score.append(best)
+    packed = _AGGREGATE[dialect].format(x=f"t0.resource_id * {1 << SCORE_BITS} + {' + '.join(score)}")
+    return f"SELECT {packed} FROM {source}" + (f" WHERE {' AND '.join(where)}" if where else ""), params
 
 
-def _filtered(stmt: Select, flt: Filters) -> Select:  # type: ignore[type-arg]
+def _matched(session: Session, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(resource ids, scores) of the resources containing every word."""
+    none = np.empty(0, dtype=np.int64)
+    exact = [w for w in words if not (len(w) == 1 and not w.isascii())]
+    prefixes = [w for w in words if w not in exact]
+    counts = _postings(session, exact) if len(exact) > 1 else {w: 1 for w in exact}  # one word needs no order
+    if any(n == 0 for n in counts.values()):
+        return none, none
+    sql, params = _match_sql(sorted(exact, key=lambda w: (counts[w], w)), prefixes, session.get_bind().dialect.name)
+    packed = session.execute(text(sql), params).scalar()
+    if not packed:
+        return none, none
+    values = np.fromstring(packed, dtype=np.int64, sep=",")
+    return values >> SCORE_BITS, values & ((1 << SCORE_BITS) - 1)
+
+
+def _mask(columns: search_store.Columns, flt: Filters) -> np.ndarray | None:
+    """Which positions pass the filters (None: no filter)."""
+    masks = []
     if flt.department_id is not None:
-        stmt = stmt.where(Resource.department_id == flt.department_id)
+        masks.append(columns.equals("department_id", flt.department_id))
     if flt.class_code:
-        stmt = stmt.where(Resource.class_code.startswith(flt.class_code, autoescape=True))
+        masks.append(columns.class_prefix(flt.class_code))
     for name in ("sharing_type", "open_type", "update_cycle", "format"):
         value = getattr(flt, name)
         if value:
-            stmt = stmt.where(getattr(Resource, name) == value)
-    return stmt
+            masks.append(columns.equals(name, value))
+    if not masks:
+        return None
+    mask = masks[0]
+    for other in masks[1:]:
+        mask = mask & other
+    return mask
 
 
 def _cursor(values: list[object]) -> str:
@@ -144,7 +168,7 @@ def _uncursor(cursor: str) -> list[object]:
 
 def search(
     session: Session, query: str = "", flt: Filters | None = None, *, sort: str = "relevance",
-    cursor: str | None = None, limit: int = 20, statuses: tuple[str, ...] = ("published",),
+    cursor: str | None = None, limit: int = 20,
 ) -> SearchPage:
     """Published resources matching every term of ``query`` and the filters, best first, with facet counts."""
     flt = flt or Filters()
@@ -153,37 +177,61 @@ def search(
                            params={"max": MAX_QUERY})
     if sort not in SORTS:
         raise InvalidInput("Unknown sort order {sort}", code="catalog.sort", params={"sort": sort})
+    after = _uncursor(cursor) if cursor else None
     words = term_rules.query_terms(query)
-    columns = [Resource.id, Resource.code, Resource.name, *(FACET_COLUMNS[name] for name in FACETS)]
+    columns = search_store.current(session)
     if words:
-        matched = _matches(session, words)
-        if matched is None:
-            return SearchPage([], 0, {name: {} for name in FACETS}, None, words)
-        found = matched.subquery()
-        stmt = select(*columns, found.c.score).join(found, found.c.resource_id == Resource.id)
+        ids, scores = _matched(session, words)
+        positions, found = columns.locate(ids)
+        positions, scores = positions[found], scores[found]
     else:
-        stmt = select(*columns, literal(0).label("score"))
-    rows = session.execute(_filtered(stmt.where(Resource.status.in_(statuses)), flt)).all()
-    facets = {name: _count(row[3 + n] for row in rows) for n, name in enumerate(FACETS)}
+        positions, scores = np.arange(len(columns)), np.zeros(len(columns), dtype=np.int64)
+    mask = _mask(columns, flt)
+    if mask is not None:
+        keep = mask[positions]
+        positions, scores = positions[keep], scores[keep]
+    facets = columns.facet_counts(positions)
+    total = len(positions)
 
     effective = sort if words or sort != "relevance" else "code"
-    key = {"relevance": lambda r: (-r.score, r.code), "code": lambda r: (r.code, r.code),
-           "name": lambda r: (r.name, r.code)}[effective]
-    rows.sort(key=key)
-    total = len(rows)
-    if cursor:
-        after = tuple(_uncursor(cursor))
-        rows = [r for r in rows if key(r) > after]
-    page = rows[:limit]
-    by_id = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_([r.id for r in page]))
-                                              .options(selectinload(Resource.department)))}
-    next_cursor = _cursor(list(key(page[-1]))) if len(rows) > limit else None
-    return SearchPage([by_id[r.id] for r in page], total, facets, next_cursor, words)
+    keys, floor = _order(columns, positions, scores, effective, after)
+    if floor is not None:
+        later = keys >= floor
+        positions, scores, keys = positions[later], scores[later], keys[later]
+    if len(keys) > limit + 1:
+        head = np.argpartition(keys, limit)[:limit + 1]
+        positions, scores, keys = positions[head], scores[head], keys[head]
+    order = np.argsort(keys, kind="stable")
+    page = [(int(positions[n]), int(scores[n])) for n in order[:limit]]
+    next_cursor = None
+    if len(order) > limit and page:
+        last, score = page[-1]
+        next_cursor = _cursor({"relevance": [-score, columns.codes[last]], "code": [columns.codes[last]] * 2,
+                               "name": [columns.names[last], columns.codes[last]]}[effective])
+    ids = [int(columns.ids[p]) for p, _ in page]
+    by_id = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_(ids))
+                                              .options(joinedload(Resource.department)))}
+    return SearchPage([by_id[i] for i in ids if i in by_id], total, facets, next_cursor, words)
 
 
-def _count(values: Iterable[object]) -> dict[str, int]:
-    counts = Counter(str(v) for v in values)
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+def _order(columns: search_store.Columns, positions: np.ndarray, scores: np.ndarray, sort: str,
+           after: list[object] | None) -> tuple[np.ndarray, int | None]:
+    """One integer sort key per match, and the smallest key that comes after the cursor (None: no cursor)."""
+    size = max(len(columns), 1)
+    try:
+        if sort == "relevance":
+            keys = ((1 << SCORE_BITS) - scores) * size + columns.code_rank[positions]
+            floor = None if after is None else (
+                ((1 << SCORE_BITS) + int(after[0])) * size + columns.code_after(str(after[1])))  # type: ignore[call-overload]
+        elif sort == "code":
+            keys = columns.code_rank[positions]
+            floor = None if after is None else columns.code_after(str(after[1]))
+        else:
+            keys = columns.name_rank[positions]
+            floor = None if after is None else columns.name_after(str(after[0]), str(after[1]))
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInput("The page cursor is not valid", code="catalog.cursor") from None
+    return keys, None if floor is None else min(max(floor, 0), 1 << 62)
 
 
 def item_count(session: Session, resource_ids: list[int]) -> dict[int, int]:

@@ -12,6 +12,7 @@ import unicodedata
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MAX_TERM = 40
+MAX_QUERY_TERMS = 24
 
 # Phrase as written in resources → the short forms people search with.
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
@@ -59,7 +60,7 @@ def weighted_terms(fields: list[tuple[str, int]]) -> dict[str, int]:
     return weights
 
 
-def query_terms(query: str, *, limit: int = 24) -> list[str]:
+def query_terms(query: str, *, limit: int = MAX_QUERY_TERMS) -> list[str]:
     """The distinct terms a search must match (all of them), at most ``limit``."""
     seen: dict[str, None] = {}
     for term in terms(query):

@@ -1,4 +1,8 @@
-"""Catalog API for department systems: search, read, export, and the department's own drafts (bearer tokens)."""
+"""Catalog API: search, read, export, a department's own drafts, and the operator's review.
+
+Department systems call it with their bearer token; logged-in portal users may call it too (see ``api_actor``),
+each with what their role allows: a data admin edits their department's resources, the operator reviews.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +20,10 @@ from tongban.catalog.model import Resource
 from tongban.catalog.reads import search_catalog
 from tongban.catalog.search import Filters
 from tongban.identity.policy import Actor
-from tongban.web.deps import Db, client_actor
+from tongban.web.deps import Db, api_actor
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
-ClientActor = Annotated[Actor, Depends(client_actor)]
+ApiActor = Annotated[Actor, Depends(api_actor)]
 
 
 class ItemIn(BaseModel):
@@ -88,7 +92,7 @@ class SearchOut(BaseModel):
 
 @router.get("/resources", response_model=SearchOut, summary="Search the catalog")
 def search_resources(
-    db: Db, actor: ClientActor, q: Annotated[str, Query(max_length=200)] = "",
+    db: Db, actor: ApiActor, q: Annotated[str, Query(max_length=200)] = "",
     department: int | None = None, class_code: Annotated[str | None, Query(alias="class")] = None,
     sharing_type: str | None = None, open_type: str | None = None, update_cycle: str | None = None,
     format: str | None = None, sort: Literal["relevance", "code", "name"] = "relevance", cursor: str | None = None,
@@ -102,31 +106,47 @@ def search_resources(
 
 
 @router.get("/resources/{code:path}", response_model=ResourceOut, summary="One resource by its code")
-def get_resource(db: Db, actor: ClientActor, code: str) -> ResourceOut:
+def get_resource(db: Db, actor: ApiActor, code: str) -> ResourceOut:
     """The resource with its data items."""
     return ResourceOut.of(catalog.get_resource(db, actor, code))
 
 
 @router.post("/resources", response_model=ResourceOut, status_code=201, summary="Register a draft")
-def create_resource(db: Db, actor: ClientActor, body: ResourceIn) -> ResourceOut:
+def create_resource(db: Db, actor: ApiActor, body: ResourceIn) -> ResourceOut:
     """A new draft of the calling system's department; problems come back as problem+json naming each field."""
     return ResourceOut.of(catalog.create_resource(db, actor, body.draft()))
 
 
 @router.put("/resources/{code:path}", response_model=ResourceOut, summary="Change a draft or propose a revision")
-def update_resource(db: Db, actor: ClientActor, code: str, body: ResourceIn) -> ResourceOut:
+def update_resource(db: Db, actor: ApiActor, code: str, body: ResourceIn) -> ResourceOut:
     """Drafts change in place; a published resource gets a revision that needs review."""
     return ResourceOut.of(catalog.update_resource(db, actor, code, body.draft()))
 
 
 @router.post("/submissions/{code:path}", response_model=ResourceOut, summary="Send for review")
-def submit_resource(db: Db, actor: ClientActor, code: str) -> ResourceOut:
-    """The platform operator reviews it in the portal."""
+def submit_resource(db: Db, actor: ApiActor, code: str) -> ResourceOut:
+    """The platform operator then approves it or returns it with comments."""
     return ResourceOut.of(catalog.submit_resource(db, actor, code))
 
 
+class ReviewIn(BaseModel):
+    """The operator's decision on a submission: approve publishes it (as a new version), return sends it back."""
+
+    decision: Literal["approve", "return"]
+    comment: str = Field(default="", max_length=2000, description="Required when returning: what must change")
+
+
+@router.post("/reviews/{code:path}", response_model=ResourceOut, summary="Approve or return a submission")
+def review_resource(db: Db, actor: ApiActor, code: str, body: ReviewIn) -> ResourceOut:
+    """For the platform operator only (a logged-in operator; department tokens are refused). Every decision is
+    audited and kept in the resource's review trail."""
+    if body.decision == "approve":
+        return ResourceOut.of(catalog.approve_resource(db, actor, code, comment=body.comment.strip()))
+    return ResourceOut.of(catalog.return_resource(db, actor, code, comment=body.comment))
+
+
 @router.get("/export", summary="Export the published catalog")
-def export(request: Request, db: Db, actor: ClientActor,
+def export(request: Request, db: Db, actor: ApiActor,
            format: Literal["xlsx", "csv", "json"] = "json") -> Response:
     """The whole published catalog as xlsx, CSV (UTF-8 with BOM) or JSON."""
     data = export_file(db, actor, format, vocabulary=request.app.state.settings.sharing_vocabulary)
