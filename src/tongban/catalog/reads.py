@@ -38,12 +38,13 @@ class CatalogResults:
 
 def search_catalog(
     session: Session, actor: Actor, query: str = "", flt: search.Filters | None = None, *,
-    sort: str = "relevance", cursor: str | None = None, limit: int = 20,
+    sort: str = "relevance", cursor: str | None = None, limit: int = 20, with_items: bool = False,
 ) -> CatalogResults:
-    """Search the published catalog (any staff member, any department system)."""
+    """Search the published catalog (any staff member, any department system); ``with_items`` loads each result's
+    data items in the same round trip (the API returns them, the page only counts them)."""
     require(actor, Action.CATALOG_READ)
     flt = flt or search.Filters()
-    page = search.search(session, query, flt, sort=sort, cursor=cursor, limit=limit)
+    page = search.search(session, query, flt, sort=sort, cursor=cursor, limit=limit, with_items=with_items)
     ids = {int(k) for k in page.facets.get("department_id", {}) if k.isdigit()}
     if flt.department_id is not None:
         ids.add(flt.department_id)

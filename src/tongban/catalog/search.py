@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tongban.catalog import search_store
 from tongban.catalog import terms as term_rules
@@ -168,7 +168,7 @@ def _uncursor(cursor: str) -> list[object]:
 
 def search(
     session: Session, query: str = "", flt: Filters | None = None, *, sort: str = "relevance",
-    cursor: str | None = None, limit: int = 20,
+    cursor: str | None = None, limit: int = 20, with_items: bool = False,
 ) -> SearchPage:
     """Published resources matching every term of ``query`` and the filters, best first, with facet counts."""
     flt = flt or Filters()
@@ -209,8 +209,8 @@ def search(
         next_cursor = _cursor({"relevance": [-score, columns.codes[last]], "code": [columns.codes[last]] * 2,
                                "name": [columns.names[last], columns.codes[last]]}[effective])
     ids = [int(columns.ids[p]) for p, _ in page]
-    by_id = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_(ids))
-                                              .options(joinedload(Resource.department)))}
+    loads = [joinedload(Resource.department), *([selectinload(Resource.items)] if with_items else [])]
+    by_id = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_(ids)).options(*loads))}
     return SearchPage([by_id[i] for i in ids if i in by_id], total, facets, next_cursor, words)
 
 
@@ -221,8 +221,8 @@ def _order(columns: search_store.Columns, positions: np.ndarray, scores: np.ndar
     try:
         if sort == "relevance":
             keys = ((1 << SCORE_BITS) - scores) * size + columns.code_rank[positions]
-            floor = None if after is None else (
-                ((1 << SCORE_BITS) + int(after[0])) * size + columns.code_after(str(after[1])))  # type: ignore[call-overload]
+            floor = None if after is None else (  # the cursor holds (-score, code)
+                ((1 << SCORE_BITS) + int(str(after[0]))) * size + columns.code_after(str(after[1])))
         elif sort == "code":
             keys = columns.code_rank[positions]
             floor = None if after is None else columns.code_after(str(after[1]))
