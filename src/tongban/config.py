@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'tongban.db').resolve()}"
 
     @property
+    def feed_store(self) -> Path:
+        """Where delivered feed files are kept, unchanged, under their SHA-256."""
+        return self.data_dir / "feeds"
+
+    @property
     def audit_key_path(self) -> Path:
         """The Ed25519 private key that signs audit checkpoints."""
         return self.data_dir / "keys" / "audit-ed25519.pem"

@@ -28,6 +28,8 @@ catalog.edit                 .        .        .      .         Y         .     
 catalog.review               .        .        .      .         .         Y        .
 catalog.retire               .        .        .      .         Y         Y        .
 catalog.move_source          .        .        .      .         .         Y        .
+registry.deliver             .        .        .      .         Y         .        .
+registry.read                .        .        .      .         Y         Y        Y
 """
 
 
@@ -70,7 +72,7 @@ def test_each_role_may_take_exactly_the_actions_the_table_allows(role, action):
 
 
 DEPARTMENT_SCOPED = [Action.CLIENT_LIST, Action.CLIENT_CREATE, Action.CLIENT_REVOKE, Action.CATALOG_EDIT,
-                     Action.CATALOG_RETIRE]
+                     Action.CATALOG_RETIRE, Action.REGISTRY_DELIVER, Action.REGISTRY_READ]
 
 
 @pytest.mark.parametrize("action", DEPARTMENT_SCOPED, ids=str)
@@ -110,7 +112,8 @@ def test_everyone_may_view_and_change_only_the_own_account(role, action):
 @pytest.mark.parametrize("action", list(Action), ids=str)
 def test_an_api_client_may_read_the_directory_and_the_catalog_and_edit_its_department_catalog(action):
     decision = decide(client(), action, Target(department_id=OWN_DEPARTMENT))
-    assert decision.allowed is (action in (Action.DEPARTMENT_LIST, Action.CATALOG_READ, Action.CATALOG_EDIT))
+    assert decision.allowed is (action in (Action.DEPARTMENT_LIST, Action.CATALOG_READ, Action.CATALOG_EDIT,
+                                           Action.REGISTRY_DELIVER))
     if not decision.allowed:
         assert decision.reason == "API clients may not do this"
 

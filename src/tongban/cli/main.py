@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from tongban.cli import audit, catalog, clients, db, demo, users
+from tongban.cli import audit, catalog, clients, db, demo, registry, users
 from tongban.cli._runtime import Runtime, console, err_console, fail, friendly, open_runtime
 from tongban.config import Settings
 from tongban.db import upgrade
@@ -29,6 +29,7 @@ app.add_typer(clients.app, name="clients")
 app.add_typer(audit.app, name="audit")
 app.add_typer(demo.app, name="demo")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(registry.app, name="registry")
 
 
 def _check_port(settings: Settings, rt: Runtime) -> None:

@@ -53,6 +53,8 @@ class Action(StrEnum):
     CATALOG_REVIEW = "catalog.review"
     CATALOG_RETIRE = "catalog.retire"
     CATALOG_SOURCE_MOVE = "catalog.move_source"
+    REGISTRY_DELIVER = "registry.deliver"
+    REGISTRY_READ = "registry.read"
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,14 @@ _GRANTS: dict[Action, frozenset[Role]] = {
     Action.CATALOG_REVIEW: frozenset({Role.OPERATOR}),
     Action.CATALOG_RETIRE: frozenset({Role.DATA_ADMIN, Role.OPERATOR}),
     Action.CATALOG_SOURCE_MOVE: frozenset({Role.OPERATOR}),
+    Action.REGISTRY_DELIVER: frozenset({Role.DATA_ADMIN}),
+    Action.REGISTRY_READ: frozenset({Role.DATA_ADMIN, Role.OPERATOR, Role.AUDITOR}),
 }
 
 # What a department system may do with its token (grants to data come with the exchange).
-_CLIENT_ACTIONS = frozenset({Action.DEPARTMENT_LIST, Action.CATALOG_READ, Action.CATALOG_EDIT})
-_CLIENT_OWN_DEPARTMENT = frozenset({Action.CATALOG_EDIT})
+_CLIENT_ACTIONS = frozenset({Action.DEPARTMENT_LIST, Action.CATALOG_READ, Action.CATALOG_EDIT,
+                             Action.REGISTRY_DELIVER})
+_CLIENT_OWN_DEPARTMENT = frozenset({Action.CATALOG_EDIT, Action.REGISTRY_DELIVER})
 
 # Actions a department-scoped role may only take on its own department's things.
 _OWN_DEPARTMENT_ONLY = {
@@ -123,6 +128,8 @@ _OWN_DEPARTMENT_ONLY = {
     (Role.DATA_ADMIN, Action.CLIENT_REVOKE),
     (Role.DATA_ADMIN, Action.CATALOG_EDIT),
     (Role.DATA_ADMIN, Action.CATALOG_RETIRE),
+    (Role.DATA_ADMIN, Action.REGISTRY_DELIVER),
+    (Role.DATA_ADMIN, Action.REGISTRY_READ),
 }
 
 # Actions on one's own things only.

@@ -1,0 +1,115 @@
+"""Registry use cases: a department delivers a feed for one of its catalog resources. They never commit.
+
+A delivery is kept byte for byte in the feed store under its SHA-256, registered with department, resource and time,
+and audited; the same file delivered again for the same resource is recognised and not registered twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from tongban.audit import AuditEvent, record
+from tongban.catalog.model import Resource
+from tongban.errors import InvalidInput, NotFound
+from tongban.identity.policy import Action, Actor, Target
+from tongban.identity.service import actor_ref, require
+from tongban.registry import feed_files
+from tongban.registry.model import Feed
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The registered feed, and whether this file had been delivered before (then nothing new was registered)."""
+
+    feed: Feed
+    repeated: bool = False
+
+
+def find_resource(session: Session, name_or_code: str) -> Resource:
+    """A published catalog resource by code, or by its exact name when only one published resource has it."""
+    found = session.scalars(select(Resource).where(Resource.status == "published",
+                                                   or_(Resource.code == name_or_code,
+                                                       Resource.name == name_or_code.strip()))).all()
+    if not found:
+        raise NotFound("No published catalog resource is called {name}", code="registry.resource",
+                       params={"name": name_or_code})
+    if len(found) > 1:
+        raise NotFound("{name} names {n} resources: give the resource code", code="registry.resource_ambiguous",
+                       params={"name": name_or_code, "n": len(found)})
+    return found[0]
+
+
+def _store(source: BinaryIO | Iterable[bytes], directory: Path) -> tuple[Path, str, int]:
+    """Copy the delivery into a temporary file in the store, hashing as it goes (never all in memory)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    handle, name = tempfile.mkstemp(prefix="incoming-", dir=directory)
+    chunks = iter(lambda: source.read(CHUNK), b"") if hasattr(source, "read") else source
+    with os.fdopen(handle, "wb") as out:
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return Path(name), digest.hexdigest(), size
+
+
+def deliver_feed(session: Session, actor: Actor, resource_code: str, filename: str,
+                 source: BinaryIO | Iterable[bytes], *, store: Path) -> Delivery:
+    """Receive a feed file for a resource of the actor's department: checked, kept and registered, or refused with
+    every problem named (file, column, rule) and nothing kept."""
+    resource = find_resource(session, resource_code)
+    require(actor, Action.REGISTRY_DELIVER, Target(department_id=resource.department_id), target_id=resource.code,
+            event="registry.deliver")
+    incoming, sha256, size = _store(source, store / "incoming")
+    try:
+        repeated = session.scalar(select(Feed).where(Feed.resource_id == resource.id, Feed.sha256 == sha256))
+        if repeated is not None:
+            record(session, AuditEvent("registry.deliver", actor_ref(actor), target_type="feed",
+                                       target_id=str(repeated.id), details={"repeated": True, "filename": filename}))
+            return Delivery(repeated, repeated=True)
+        items = [feed_files.Item(i.code, i.name) for i in resource.items]
+        header, problems = feed_files.inspect(incoming, filename, items)
+        if header is None:
+            raise InvalidInput("{filename} cannot be accepted as a feed of {resource}", code="registry.invalid_feed",
+                               params={"filename": filename, "resource": resource.name}, errors=problems,
+                               audit=AuditEvent("registry.deliver", actor_ref(actor), "failed", "resource",
+                                                resource.code, details={"filename": filename,
+                                                                        "rules": [p.code for p in problems]}))
+        stored_as = f"{sha256[:2]}/{sha256}.{header.format}"
+        (store / stored_as).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(incoming, store / stored_as)
+    finally:
+        incoming.unlink(missing_ok=True)
+    feed = Feed(resource_id=resource.id, department_id=resource.department_id, filename=Path(filename).name[:255],
+                sha256=sha256, size_bytes=size, format=header.format, encoding=header.encoding,
+                columns=header.columns, missing=header.missing, stored_as=stored_as, delivered_by=actor.name)
+    session.add(feed)
+    session.flush()
+    record(session, AuditEvent("registry.deliver", actor_ref(actor), target_type="feed", target_id=str(feed.id),
+                               details={"resource": resource.code, "filename": feed.filename, "sha256": sha256,
+                                        "bytes": size, "format": header.format, "encoding": header.encoding}))
+    return Delivery(feed)
+
+
+def list_feeds(session: Session, actor: Actor, *, department_id: int | None = None) -> list[Feed]:
+    """Delivered feeds, newest first: a data admin sees their department's, the operator and auditor all."""
+    scope = department_id if department_id is not None else actor.department_id
+    require(actor, Action.REGISTRY_READ, Target(department_id=scope))
+    query = select(Feed).order_by(Feed.id.desc())
+    if actor.kind != "system" and (actor.role is None or actor.role.value == "data_admin"):
+        query = query.where(Feed.department_id == actor.department_id)
+    elif department_id is not None:
+        query = query.where(Feed.department_id == department_id)
+    return list(session.scalars(query))
