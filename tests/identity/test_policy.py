@@ -30,6 +30,7 @@ catalog.retire               .        .        .      .         Y         Y     
 catalog.move_source          .        .        .      .         .         Y        .
 registry.deliver             .        .        .      .         Y         .        .
 registry.read                .        .        .      .         Y         Y        Y
+registry.build               .        .        .      .         .         Y        .
 """
 
 

@@ -55,6 +55,7 @@ class Action(StrEnum):
     CATALOG_SOURCE_MOVE = "catalog.move_source"
     REGISTRY_DELIVER = "registry.deliver"
     REGISTRY_READ = "registry.read"
+    REGISTRY_BUILD = "registry.build"
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ _GRANTS: dict[Action, frozenset[Role]] = {
     Action.CATALOG_SOURCE_MOVE: frozenset({Role.OPERATOR}),
     Action.REGISTRY_DELIVER: frozenset({Role.DATA_ADMIN}),
     Action.REGISTRY_READ: frozenset({Role.DATA_ADMIN, Role.OPERATOR, Role.AUDITOR}),
+    Action.REGISTRY_BUILD: frozenset({Role.OPERATOR}),
 }
 
 # What a department system may do with its token (grants to data come with the exchange).

@@ -1,10 +1,15 @@
-"""Registry tables: the feeds departments deliver (each kept unchanged, registered once)."""
+"""Registry tables: delivered feeds, builds, golden records, their change log, quarantine and conflicts.
+
+The batch work happens in DuckDB; what people and systems read is published here, one transaction per build, so a
+reader sees the previous version of a base until the new one is complete.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tongban.catalog.model import Resource
@@ -36,3 +41,96 @@ class Feed(Base):
     department: Mapped[Department] = relationship()
 
     __table_args__ = (UniqueConstraint("resource_id", "sha256", name="uq_registry_feeds_resource_sha256"),)
+
+
+class Build(Base):
+    """One run of the pipeline for a base: its stages, counts and outcome."""
+
+    __tablename__ = "registry_builds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    base: Mapped[str] = mapped_column(String(20), index=True)  # population | entity | address
+    status: Mapped[str] = mapped_column(String(12), default="running")  # running | published | failed
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Person(Base):
+    """A golden record of the population base; ``provenance`` says, per field, which department, feed, row and time
+    the value came from."""
+
+    __tablename__ = "registry_people"
+
+    id_number: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(50))
+    former_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    ethnicity: Mapped[str | None] = mapped_column(String(2))
+    household_address: Mapped[str | None] = mapped_column(String(200))
+    residence_address: Mapped[str | None] = mapped_column(String(200))
+    marital_status: Mapped[str | None] = mapped_column(String(2))
+    insurance_status: Mapped[str | None] = mapped_column(String(2))
+    employer_credit_code: Mapped[str | None] = mapped_column(String(18))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    death_date: Mapped[dt.date | None] = mapped_column(Date)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    build_id: Mapped[int] = mapped_column(ForeignKey("registry_builds.id"))  # the build that last changed it
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # no source holds it any more
+
+
+class Change(Base):
+    """The change log of a base: a golden record created, changed (which fields) or retired, in publish order."""
+
+    __tablename__ = "registry_changes"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    base: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(18))
+    change: Mapped[str] = mapped_column(String(10))  # created | changed | retired
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    build_id: Mapped[int] = mapped_column(ForeignKey("registry_builds.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_registry_changes_base_seq", "base", "seq"), Index("ix_registry_changes_key", "key"))
+
+
+class QuarantinedRow(Base):
+    """A source row that broke a hard rule, with every reason; corrected and replayed, or accepted with a reason."""
+
+    __tablename__ = "registry_quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    base: Mapped[str] = mapped_column(String(20))
+    feed_id: Mapped[int] = mapped_column(ForeignKey("registry_feeds.id"), index=True)
+    row: Mapped[int] = mapped_column(BigInteger)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{rule, item, value}]
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)  # the row as delivered
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | corrected | accepted
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    justification: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_registry_quarantine_base_status", "base", "status"),)
+
+
+class Conflict(Base):
+    """A doubtful-data notice (疑义): sources disagree on a field of a golden record; sent to the department whose
+    value lost, for it to check."""
+
+    __tablename__ = "registry_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    base: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(18), index=True)
+    item: Mapped[str] = mapped_column(String(64))
+    kept_value: Mapped[str] = mapped_column(String(200))
+    kept_from: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    other_value: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)  # who is asked to check
+    feed_id: Mapped[int] = mapped_column(ForeignKey("registry_feeds.id"))
+    row: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | confirmed | corrected
+    build_id: Mapped[int] = mapped_column(ForeignKey("registry_builds.id"))
