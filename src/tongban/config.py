@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         return self.data_dir / "feeds"
 
     @property
+    def registry_dir(self) -> Path:
+        """Where the base databases' batch work lives (DuckDB files, ingested feeds)."""
+        return self.data_dir / "registry"
+
+    @property
     def audit_key_path(self) -> Path:
         """The Ed25519 private key that signs audit checkpoints."""
         return self.data_dir / "keys" / "audit-ed25519.pem"

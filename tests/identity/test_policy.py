@@ -31,6 +31,7 @@ catalog.move_source          .        .        .      .         .         Y     
 registry.deliver             .        .        .      .         Y         .        .
 registry.read                .        .        .      .         Y         Y        Y
 registry.build               .        .        .      .         .         Y        .
+registry.records             .        .        .      .         .         Y        .
 """
 
 
@@ -114,7 +115,7 @@ def test_everyone_may_view_and_change_only_the_own_account(role, action):
 def test_an_api_client_may_read_the_directory_and_the_catalog_and_edit_its_department_catalog(action):
     decision = decide(client(), action, Target(department_id=OWN_DEPARTMENT))
     assert decision.allowed is (action in (Action.DEPARTMENT_LIST, Action.CATALOG_READ, Action.CATALOG_EDIT,
-                                           Action.REGISTRY_DELIVER))
+                                           Action.REGISTRY_DELIVER, Action.REGISTRY_READ))
     if not decision.allowed:
         assert decision.reason == "API clients may not do this"
 

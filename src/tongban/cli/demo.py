@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict
+from typing import Any
 
 import typer
 from rich.progress import Progress
@@ -14,11 +16,41 @@ from tongban.audit.unit_of_work import transaction
 from tongban.cli._runtime import Runtime, cli_actor, console, friendly, open_runtime
 from tongban.synth.catalog_real import DEMO_CATALOG
 from tongban.synth.catalog_scale import SCALE_DEPARTMENTS, generate_catalog
+from tongban.registry.build import build_base
+from tongban.registry.service import deliver_feed, list_feeds
 from tongban.synth.demo import DemoAccount, seed_accounts, seed_catalog, seed_departments, seed_generated
+from tongban.synth.generate import PEOPLE_PER_ENTITY, CityRequest, write_city
 
 app = typer.Typer(help="The synthetic demo city.", no_args_is_help=True)
 
 CREDENTIALS_FILE = "demo-accounts.json"
+STAGE_LABELS = {"generate": "Generating the city's feeds", "ingest": "Ingest feeds", "standardize": "Standardise",
+                "match": "Match and golden records", "publish": "Publish"}
+
+
+DEMO_PEOPLE = 20_000
+DEMO_SEED = 2026
+PEOPLE_FEEDS = {"population_police.csv": "户籍人口基本信息", "population_hrss.csv": "社会保险参保信息",
+                "population_civil.csv": "婚姻登记信息", "population_health.csv": "居民健康档案",
+                "entity_samr.csv": "企业登记信息", "entity_tax.csv": "纳税人登记信息"}
+
+
+def seed_people(rt: Runtime, people: int, tick: Callable[[str, int, int | None], None]) -> bool:
+    """Generate the city's people and companies as the departments' feeds, deliver them and build the population
+    base — unless feeds were delivered before (then nothing happens). Returns whether it ran."""
+    actor = cli_actor()
+    with transaction(rt.sessions) as session:
+        if people <= 0 or list_feeds(session, actor):
+            return False
+    out = rt.settings.data_dir / "demo-feeds"
+    write_city(out, CityRequest(people=people, entities=max(1, round(people / PEOPLE_PER_ENTITY)), seed=DEMO_SEED),
+               lambda what, n: tick("generate", n, people) if what == "people" else None)
+    for filename, resource in PEOPLE_FEEDS.items():
+        with transaction(rt.sessions) as session, (out / filename).open("rb") as source:
+            deliver_feed(session, actor, resource, filename, source, store=rt.settings.feed_store)
+    build_base(rt.sessions, actor, "population", store=rt.settings.feed_store, registry_dir=rt.settings.registry_dir,
+               progress=tick)
+    return True
 
 
 def seed(rt: Runtime, catalog_size: int = 0) -> tuple[int, list[DemoAccount]]:
@@ -72,6 +104,8 @@ def print_accounts(rt: Runtime, accounts: list[DemoAccount]) -> None:
 def seed_cmd(
     catalog: int = typer.Option(0, "--catalog", min=0,
                                 help="Also generate this many catalog resources in all (e.g. 11000, the seed's scale)."),
+    people: int = typer.Option(DEMO_PEOPLE, "--people", min=0,
+                               help="People in the synthetic city whose feeds are delivered and built (0: none)."),
 ) -> None:
     """Create the demo city: departments, one account per role, a realistic catalog (idempotent).
 
@@ -79,5 +113,20 @@ def seed_cmd(
     """
     rt = open_runtime()
     departments, accounts = seed(rt, catalog)
+    with Progress(console=console, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def tick(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(rt._(STAGE_LABELS.get(stage, stage)), total=total)
+            if stage == "generate":
+                bar.advance(tasks[stage], done)
+            else:
+                bar.update(tasks[stage], completed=done, total=total)
+
+        built = seed_people(rt, people, tick)
+    if built:
+        built_msg = rt._("Population base built from the feeds of {people} people", people=f"{people:,}")
+        console.print(f"[green]✓[/] {built_msg}")
     console.print(f"[green]✓[/] {rt._('{departments} departments and {accounts} accounts created', departments=departments, accounts=len(accounts))}")
     print_accounts(rt, stored_accounts(rt))

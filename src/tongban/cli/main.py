@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from tongban.cli import audit, catalog, clients, db, demo, registry, users
+from tongban.cli import synth
 from tongban.cli._runtime import Runtime, console, err_console, fail, friendly, open_runtime
 from tongban.config import Settings
 from tongban.db import upgrade
@@ -29,6 +30,7 @@ app.add_typer(clients.app, name="clients")
 app.add_typer(audit.app, name="audit")
 app.add_typer(demo.app, name="demo")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(synth.app, name="synth")
 app.add_typer(registry.app, name="registry")
 
 
@@ -68,8 +70,14 @@ def up() -> None:
     with rt.sessions() as session:
         fresh = session.scalar(select(Department.id).limit(1)) is None
     if fresh:
-        with console.status(rt._("Seeding the demo city…")):
+        with console.status(rt._("Seeding the demo city…")) as status:
             demo.seed(rt)
+
+            def tick(stage: str, done: int, total: int | None) -> None:
+                label = rt._(demo.STAGE_LABELS.get(stage, stage))
+                status.update(f"{rt._('Seeding the demo city…')} {label}")
+
+            demo.seed_people(rt, demo.DEMO_PEOPLE, tick)
     rt.signer  # create the audit signing key before serving  # noqa: B018
     accounts = demo.stored_accounts(rt)
     if accounts:

@@ -5,13 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tongban.audit.unit_of_work import transaction
-from tongban.cli._runtime import cli_actor, console, friendly, open_runtime
+from tongban.cli._runtime import cli_actor, console, fail, friendly, open_runtime
+from tongban.registry import reads
 from tongban.registry import service as registry
+from tongban.registry.build import build_base
 
-app = typer.Typer(help="The base databases: deliver feeds, list deliveries.", no_args_is_help=True)
+app = typer.Typer(help="The base databases: deliver feeds, build, look up, lineage, export.",
+                  no_args_is_help=True)
 
 
 @app.command("ingest")
@@ -55,3 +59,104 @@ def feeds() -> None:
                           f"{feed.format} {feed.encoding}".strip(), f"{feed.size_bytes:,}",
                           feed.delivered_at.strftime("%Y-%m-%d %H:%M"), rt._(feed.status))
     console.print(table)
+
+
+BASE_NAMES = ("population",)
+
+
+@app.command("build")
+@friendly
+def build(
+    base: str = typer.Argument(..., help="Which base to build: population."),
+    memory: str = typer.Option("4GB", "--memory", help="DuckDB's memory limit; beyond it the build spills to disk."),
+) -> None:
+    """Run the pipeline — ingest, standardise, match, golden records, publish — for every delivered feed.
+
+    Restartable: a build that was stopped resumes where it was. Example: tongban registry build population
+    """
+    if base not in BASE_NAMES:
+        fail(f"base must be one of: {', '.join(BASE_NAMES)}", 2)
+    rt = open_runtime()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def tick(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(rt._(STAGES[stage]), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report = build_base(rt.sessions, cli_actor(), base, store=rt.settings.feed_store,
+                            registry_dir=rt.settings.registry_dir, progress=tick, memory_limit=memory)
+    table = Table(rt._("Feed"), rt._("Rows read"), rt._("Linked"), rt._("Duplicate"), rt._("Quarantined"),
+                  rt._("Review"), title=rt._("Build #{id} of the {base} base", id=report.build_id, base=base))
+    for feed_id, counts in sorted(report.feeds.items()):
+        table.add_row(str(feed_id), *(f"{counts.get(k, 0):,}" for k in
+                                      ("read", "linked", "duplicate", "quarantined", "review")))
+    console.print(table)
+    p = report.published
+    console.print(f"[green]✓[/] " + rt._("Published: {created} created, {changed} changed, {retired} retired; "
+                                         "{conflicts} doubtful-data notices", created=p.created, changed=p.changed,
+                                         retired=p.retired, conflicts=report.conflicts))
+
+
+STAGES = {"ingest": "Ingest feeds", "standardize": "Standardise", "match": "Match and golden records",
+          "publish": "Publish"}
+
+
+@app.command("lookup")
+@friendly
+def lookup(
+    kind: str = typer.Argument(..., help="What to look up: person."),
+    key: str = typer.Argument(..., help="The citizen ID number (15 or 18 digits)."),
+) -> None:
+    """Show a golden record with each field's source department, feed, row and time (the look-up is audited).
+
+    Example: tongban registry lookup person 11010519491231002X
+    """
+    if kind != "person":
+        fail("kind must be: person", 2)
+    rt = open_runtime()
+    with transaction(rt.sessions) as session:
+        person, fields = reads.lookup_person(session, cli_actor(), key)
+        table = Table(rt._("Field"), rt._("Value"), rt._("Source department"), rt._("Feed"), rt._("Row"),
+                      rt._("Time"), title=f"{person.id_number}")
+        for f in fields:
+            table.add_row(f.name, "" if f.value is None else str(f.value), f.department, f.feed,
+                          "" if f.row is None else str(f.row), f.at)
+        if person.former_names:
+            table.add_row("former_names", "、".join(person.former_names), "", "", "", "")
+    console.print(table)
+
+
+@app.command("lineage")
+@friendly
+def lineage(
+    base: str = typer.Argument(..., help="population"),
+    format: str = typer.Option("csv", "--format", help="csv (the only format)."),
+    out: Path = typer.Option(Path("lineage.csv"), "--out", "-o", help="Where to write it."),
+) -> None:
+    """Write, for every source row, feed,row,outcome,key,reason (outcome: linked, duplicate, quarantined, review)."""
+    if base not in BASE_NAMES or format != "csv":
+        fail("usage: tongban registry lineage population --format csv", 2)
+    rt = open_runtime()
+    with transaction(rt.sessions) as session:
+        count = reads.write_lineage(reads.lineage(session, cli_actor(), rt.settings.registry_dir, base), out)
+    console.print(f"[green]✓[/] {out}: " + rt._("{count} source rows", count=f"{count:,}"))
+
+
+@app.command("export")
+@friendly
+def export(
+    base: str = typer.Argument(..., help="population"),
+    format: str = typer.Option("csv", "--format", help="csv or parquet."),
+    out: Path = typer.Option(None, "--out", "-o", help="Where to write it (default: <base>.<format>)."),
+) -> None:
+    """Write the published golden records, key first."""
+    if base not in BASE_NAMES:
+        fail(f"base must be one of: {', '.join(BASE_NAMES)}", 2)
+    rt = open_runtime()
+    target = out or Path(f"{base}.{format}")
+    with transaction(rt.sessions):
+        count = reads.export_base(cli_actor(), rt.settings.registry_dir, base, target, format)
+    console.print(f"[green]✓[/] {target}: " + rt._("{count} golden records", count=f"{count:,}"))

@@ -56,6 +56,7 @@ class Action(StrEnum):
     REGISTRY_DELIVER = "registry.deliver"
     REGISTRY_READ = "registry.read"
     REGISTRY_BUILD = "registry.build"
+    REGISTRY_RECORDS = "registry.records"
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,13 @@ _GRANTS: dict[Action, frozenset[Role]] = {
     Action.REGISTRY_DELIVER: frozenset({Role.DATA_ADMIN}),
     Action.REGISTRY_READ: frozenset({Role.DATA_ADMIN, Role.OPERATOR, Role.AUDITOR}),
     Action.REGISTRY_BUILD: frozenset({Role.OPERATOR}),
+    Action.REGISTRY_RECORDS: frozenset({Role.OPERATOR}),
 }
 
 # What a department system may do with its token (grants to data come with the exchange).
 _CLIENT_ACTIONS = frozenset({Action.DEPARTMENT_LIST, Action.CATALOG_READ, Action.CATALOG_EDIT,
-                             Action.REGISTRY_DELIVER})
-_CLIENT_OWN_DEPARTMENT = frozenset({Action.CATALOG_EDIT, Action.REGISTRY_DELIVER})
+                             Action.REGISTRY_DELIVER, Action.REGISTRY_READ})
+_CLIENT_OWN_DEPARTMENT = frozenset({Action.CATALOG_EDIT, Action.REGISTRY_DELIVER, Action.REGISTRY_READ})
 
 # Actions a department-scoped role may only take on its own department's things.
 _OWN_DEPARTMENT_ONLY = {

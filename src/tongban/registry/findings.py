@@ -32,12 +32,12 @@ def diff(con: duckdb.DuckDBPyConnection, new_feeds: dict[int, Path]) -> None:
     parts = []
     for feed_id, ingested in new_feeds.items():
         parts.append(f"""
-            SELECT o.feed_id, o.row, to_json(s.findings) AS reasons, to_json(r.* EXCLUDE (row)) AS "values"
-            FROM outcomes o JOIN std_{int(feed_id)} s ON s.row = o.row
-                 JOIN read_parquet('{ingested}') r ON r.row = o.row
+            SELECT o.feed_id, o."row", to_json(s.findings) AS reasons, to_json(r) AS "values"
+            FROM outcomes o JOIN std_{int(feed_id)} s ON s."row" = o."row"
+                 JOIN read_parquet('{ingested}') r ON r."row" = o."row"
             WHERE o.feed_id = {int(feed_id)} AND o.outcome = 'quarantined' AND s.hard""")
     parts.append(f"""
-        SELECT feed_id, row, to_json([{{'rule': rule, 'item': '', 'value': ''}}]) AS reasons,
+        SELECT feed_id, "row", to_json([{{'rule': rule, 'item': '', 'value': ''}}]) AS reasons,
                to_json({{'text': text}}) AS "values"
         FROM rejects WHERE feed_id IN ({', '.join(str(int(f)) for f in new_feeds) or 'NULL'})""")
     con.execute(f"CREATE OR REPLACE TABLE pending_quarantine AS {' UNION ALL '.join(parts)}")
@@ -57,10 +57,10 @@ def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
 
 def apply(session: Session, con: duckdb.DuckDBPyConnection, base: str, build_id: int) -> int:
     """Write the pending quarantine rows and conflicts; returns how many conflicts were sent."""
-    for rows in _batches(con, "SELECT * FROM pending_quarantine ORDER BY feed_id, row"):
+    for rows in _batches(con, 'SELECT * FROM pending_quarantine ORDER BY feed_id, "row"'):
         session.execute(insert(QuarantinedRow), [
             {"base": base, "feed_id": r["feed_id"], "row": r["row"], "reasons": json.loads(r["reasons"]),
-             "values": json.loads(r["values"])} for r in rows])
+             "values": _delivered(json.loads(r["values"]))} for r in rows])
     sent = 0
     for rows in _batches(con, "SELECT * FROM pending_conflicts ORDER BY key, item"):
         session.execute(insert(Conflict), [
@@ -69,6 +69,11 @@ def apply(session: Session, con: duckdb.DuckDBPyConnection, base: str, build_id:
              "feed_id": r["feed_id"], "row": r["row"], "build_id": build_id} for r in rows])
         sent += len(rows)
     return sent
+
+
+def _delivered(values: dict[str, Any]) -> dict[str, Any]:
+    values.pop("row", None)
+    return values
 
 
 def fold(con: duckdb.DuckDBPyConnection) -> None:

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from tongban.audit import AuditEvent, record
 from tongban.catalog.model import Resource
-from tongban.errors import InvalidInput, NotFound
+from tongban.errors import FieldError, InvalidInput, NotFound
 from tongban.identity.policy import Action, Actor, Target
 from tongban.identity.service import actor_ref, require
 from tongban.registry import feed_files
-from tongban.registry.model import Feed
+from tongban.registry.model import Conflict, Feed, QuarantinedRow
 
 CHUNK = 1 << 20
 
@@ -113,3 +113,35 @@ def list_feeds(session: Session, actor: Actor, *, department_id: int | None = No
     elif department_id is not None:
         query = query.where(Feed.department_id == department_id)
     return list(session.scalars(query))
+
+
+def accept_quarantined(session: Session, actor: Actor, row_id: int, *, justification: str) -> QuarantinedRow:
+    """The operator accepts a quarantined row as it is (a real key that fails its check, say), with a reason kept in
+    the audit log; it is no longer on the work list."""
+    require(actor, Action.REGISTRY_RECORDS, target_id=str(row_id), event="registry.quarantine_accept")
+    if not justification.strip():
+        raise InvalidInput("Say why the row is accepted", code="registry.justification_required",
+                           errors=[FieldError("justification", "is required", code="registry.required")])
+    row = session.get(QuarantinedRow, row_id)
+    if row is None or row.status != "open":
+        raise NotFound("No open quarantined row {id}", code="registry.quarantine_not_found", params={"id": row_id})
+    row.status, row.decided_by, row.justification = "accepted", actor.name, justification.strip()
+    record(session, AuditEvent("registry.quarantine_accept", actor_ref(actor), target_type="quarantine",
+                               target_id=str(row_id), details={"feed": row.feed_id, "row": row.row,
+                                                               "justification": row.justification}))
+    return row
+
+
+def answer_conflict(session: Session, actor: Actor, conflict_id: int, *, confirmed: bool) -> Conflict:
+    """The department asked about a doubtful value answers: its value is right (confirmed) or it will correct it."""
+    conflict = session.get(Conflict, conflict_id)
+    target = conflict.department_id if conflict is not None else None
+    require(actor, Action.REGISTRY_DELIVER, Target(department_id=target), target_id=str(conflict_id),
+            event="registry.conflict_answer")
+    if conflict is None or conflict.status != "open":
+        raise NotFound("No open notice {id}", code="registry.conflict_not_found", params={"id": conflict_id})
+    conflict.status = "confirmed" if confirmed else "corrected"
+    record(session, AuditEvent("registry.conflict_answer", actor_ref(actor), target_type="conflict",
+                               target_id=str(conflict_id), details={"answer": conflict.status, "key": conflict.key,
+                                                                    "item": conflict.item}))
+    return conflict

@@ -25,9 +25,11 @@ from tongban.db import make_engine, make_session_factory
 from tongban.i18n import SUPPORTED
 from tongban.web import errors
 from tongban.web.api import catalog as catalog_api
+from tongban.web.api import registry as registry_api
 from tongban.web.api import health, identity as identity_api
 from tongban.web.deps import LANG_COOKIE
 from tongban.web.pages import account, admin, audit, auth, catalog, catalog_edit, catalog_io, home
+from tongban.web.pages import registry as registry_pages
 
 log = logging.getLogger("tongban.web")
 
@@ -115,8 +117,8 @@ def create_app(settings: Settings) -> FastAPI:
                                    swagger_css_url="/api/docs-assets/swagger-ui.css",
                                    swagger_favicon_url="/api/docs-assets/favicon-32x32.png")
 
-    for module in (health, identity_api, catalog_api):
+    for module in (health, identity_api, catalog_api, registry_api):
         app.include_router(module.router)
-    for page in (home, auth, account, admin, audit, catalog, catalog_edit, catalog_io):
+    for page in (home, auth, account, admin, audit, catalog, catalog_edit, catalog_io, registry_pages):
         app.include_router(page.router)
     return app

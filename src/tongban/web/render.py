@@ -42,6 +42,8 @@ NAV = (
             "Approve or return the resources and revisions departments have submitted."),
     NavItem("Catalog statistics", "/catalog/stats", Action.CATALOG_READ,
             "Resources, data items and sharing types per department; restrictions without a legal basis."),
+    NavItem("Base databases", "/registry", Action.REGISTRY_READ,
+            "Golden records of the population base from the departments' feeds; builds, quarantine, conflicts."),
     NavItem("Departments", "/admin/departments", Action.DEPARTMENT_MANAGE,
             "Register the city's departments with their credit and division codes."),
     NavItem("Users", "/admin/users", Action.USER_LIST, "Accounts and roles of citizens, companies and staff."),

@@ -1,0 +1,229 @@
+"""The build of a base: ingest → standardise → match and survive → publish, every stage restartable.
+
+A job, not a use case: it owns its transactions (one to start, one to publish), because a build runs for minutes and
+must not hold the serving database meanwhile. Each stage's output appears atomically (a Parquet file renamed into
+place, a DuckDB table created in one statement) and a stage whose output exists is skipped, so a build killed at any
+point and started again ends with the same golden records and lineage. Two builds of one base never run together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from tongban.audit import AuditEvent, record
+from tongban.audit.unit_of_work import transaction
+from tongban.catalog.model import AuthoritativeSource, Resource
+from tongban.db import utcnow
+from tongban.errors import TongbanError
+from tongban.identity.policy import Action, Actor
+from tongban.identity.service import actor_ref, require
+from tongban.registry import findings, golden, publish, rules
+from tongban.registry.bases import BASES, BaseSpec
+from tongban.registry.ingest import FeedUnreadable, ingest_feed
+from tongban.registry.model import Build, Feed
+from tongban.registry.workspace import Workspace
+
+Progress = Callable[[str, int, int | None], None]  # stage, done, total
+
+
+class AccountingBroken(TongbanError):
+    """Rows read ≠ linked + duplicate + quarantined + review for some feed: the build stops, nothing published."""
+
+    status = 500
+    code = "registry.accounting"
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """What the batch stages need of a feed (read in the first transaction, so no session is held afterwards)."""
+
+    id: int
+    department_id: int
+    filename: str
+    delivered_on: dt.date
+    format: str
+    encoding: str
+    columns: list[str]
+    names: dict[str, str]
+    path: Path
+    new: bool  # not yet in a published build (its quarantined rows are published with the first one)
+
+
+@dataclass
+class BuildReport:
+    """The outcome of one build, for the CLI, the page and the audit record."""
+
+    build_id: int
+    base: str
+    feeds: dict[int, dict[str, int]] = field(default_factory=dict)
+    published: publish.Published = field(default_factory=publish.Published)
+    conflicts: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    skipped: bool = False
+
+
+def _feeds(session: Session, spec: BaseSpec, store: Path) -> list[FeedInfo]:
+    out = []
+    for feed in session.scalars(select(Feed).order_by(Feed.id)):
+        codes = {item.code for item in feed.resource.items}
+        if spec.feeds_resource(codes):
+            out.append(FeedInfo(feed.id, feed.department_id, feed.filename, feed.delivered_at.date(), feed.format,
+                                feed.encoding, list(feed.columns), {i.name: i.code for i in feed.resource.items},
+                                store / feed.stored_as, feed.status == "received"))
+    return out
+
+
+def _start(sessions: sessionmaker[Session], actor: Actor, spec: BaseSpec, store: Path,
+           con: duckdb.DuckDBPyConnection) -> tuple[int, list[FeedInfo], dict[str, int]]:
+    with transaction(sessions) as session:
+        require(actor, Action.REGISTRY_BUILD, target_id=spec.name, event="registry.build")
+        pending = publish.pending_build(con)
+        if pending is not None:  # a build was killed between its publish commit and folding the mirror
+            finished = session.get(Build, pending)
+            if finished is not None and finished.status == "published":
+                publish.fold(con, spec)
+                findings.fold(con)
+            else:
+                publish.discard(con)
+                findings.discard(con)
+        session.execute(update(Build).where(Build.base == spec.name, Build.status == "running")
+                        .values(status="failed", error="interrupted", finished_at=utcnow()))
+        build = Build(base=spec.name)
+        session.add(build)
+        session.flush()
+        sources = {s.item_code: s.department_id for s in session.scalars(
+            select(AuthoritativeSource).join(Resource, Resource.id == AuthoritativeSource.resource_id))}
+        record(session, AuditEvent("registry.build", actor_ref(actor), target_type="base", target_id=spec.name,
+                                   details={"build": build.id, "stage": "start"}))
+        return build.id, _feeds(session, spec, store), sources
+
+
+def _ingest(ws: Workspace, feeds: list[FeedInfo], progress: Progress) -> None:
+    for n, feed in enumerate(feeds, start=1):
+        if not ws.ingested(feed.id).exists():
+            ingest_feed(feed.path, feed.format, feed.encoding, feed.columns, ws.ingested(feed.id),
+                        ws.rejects(feed.id), names=feed.names)
+        progress("ingest", n, len(feeds))
+
+
+def _standardize(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, feeds: list[FeedInfo],
+                 progress: Progress) -> None:
+    existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for n, feed in enumerate(feeds, start=1):
+        if f"std_{feed.id}" not in existing:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet('{ws.ingested(feed.id)}')")
+            rules.standardize(con, "src", f"std_{feed.id}", spec.kind)
+        progress("standardize", n, len(feeds))
+
+
+def _inputs(con: duckdb.DuckDBPyConnection, ws: Workspace, feeds: list[FeedInfo]) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE feeds (feed_id BIGINT, department_id BIGINT, filename VARCHAR, "
+                "delivered_on DATE)")
+    con.executemany("INSERT INTO feeds VALUES (?, ?, ?, ?)",
+                    [(f.id, f.department_id, f.filename, f.delivered_on) for f in feeds])
+    union = " UNION ALL BY NAME ".join(f"SELECT {f.id}::BIGINT AS feed_id, * FROM std_{f.id}" for f in feeds)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW std AS {union}")
+    rejects = ", ".join(f"'{ws.rejects(f.id)}'" for f in feeds)
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW rejects AS
+        SELECT CAST(regexp_extract(filename, '(\\d+)\\.rejects\\.parquet$', 1) AS BIGINT) AS feed_id, row, rule, text
+        FROM read_parquet([{rejects}], filename = true)""")
+
+
+def _check_accounting(con: duckdb.DuckDBPyConnection, ws: Workspace,
+                      feeds: list[FeedInfo]) -> dict[int, dict[str, int]]:
+    counts = golden.accounting(con)
+    for feed in feeds:
+        read = con.execute(f"SELECT (SELECT count(*) FROM read_parquet('{ws.ingested(feed.id)}')) + "
+                           f"(SELECT count(*) FROM read_parquet('{ws.rejects(feed.id)}'))").fetchone()
+        accounted = sum(counts.get(feed.id, {}).values())
+        if not read or read[0] != accounted:
+            raise AccountingBroken("Feed {feed} has {read} rows but {accounted} outcomes", params={
+                "feed": feed.filename, "read": read[0] if read else 0, "accounted": accounted})
+        counts.setdefault(feed.id, {})["read"] = int(read[0])
+    return counts
+
+
+def build_base(sessions: sessionmaker[Session], actor: Actor, base: str, *, store: Path, registry_dir: Path,
+               progress: Progress | None = None, memory_limit: str = "4GB") -> BuildReport:
+    """Run every stage of ``base``'s build and publish it."""
+    spec = BASES[base]
+    ws = Workspace.of(registry_dir, base)
+    tick = progress or (lambda stage, done, total: None)
+    with ws.lock(base), ws.connect(memory_limit=memory_limit) as con:
+        build_id, feeds, sources = _start(sessions, actor, spec, store, con)
+        report = BuildReport(build_id, base)
+        try:
+            for stage, run in (("ingest", lambda: _ingest(ws, feeds, tick)),
+                               ("standardize", lambda: _standardize(con, ws, spec, feeds, tick)),
+                               ("match", lambda: _resolve(con, ws, spec, feeds, sources, report, tick))):
+                started = time.perf_counter()
+                run()
+                report.seconds[stage] = round(time.perf_counter() - started, 2)
+            started = time.perf_counter()
+            _publish(sessions, actor, con, ws, spec, feeds, [f.id for f in feeds if f.new], report)
+            report.seconds["publish"] = round(time.perf_counter() - started, 2)
+            tick("publish", 1, 1)
+        except BaseException as exc:
+            _fail(sessions, build_id, exc)
+            raise
+    return report
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, feeds: list[FeedInfo],
+             sources: dict[str, int], report: BuildReport, tick: Progress) -> None:
+    if not feeds:
+        con.execute("CREATE OR REPLACE TABLE outcomes (feed_id BIGINT, row BIGINT, outcome VARCHAR, key VARCHAR, "
+                    "reason VARCHAR)")
+        return
+    _inputs(con, ws, feeds)
+    golden.resolve(con, spec, sources)
+    report.feeds = _check_accounting(con, ws, feeds)
+    tick("match", 1, 1)
+
+
+def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPyConnection, ws: Workspace,
+             spec: BaseSpec, feeds: list[FeedInfo], new_feeds: list[int], report: BuildReport) -> None:
+    if feeds:
+        publish.diff(con, spec, report.build_id)
+        findings.diff(con, {f: ws.ingested(f) for f in new_feeds})
+    with transaction(sessions) as session:
+        if feeds:
+            report.published = publish.apply(session, con, spec, report.build_id)
+            report.conflicts = findings.apply(session, con, spec.name, report.build_id)
+        build = session.get(Build, report.build_id)
+        assert build is not None
+        build.status, build.finished_at, build.stats = "published", utcnow(), _stats(report)
+        session.execute(update(Feed).where(Feed.id.in_(new_feeds)).values(status="processed"))
+        record(session, AuditEvent("registry.build", actor_ref(actor), target_type="base", target_id=spec.name,
+                                   details={"build": report.build_id, "stage": "published", **_stats(report)}))
+    if feeds:
+        publish.fold(con, spec)
+        findings.fold(con)
+
+
+def _stats(report: BuildReport) -> dict[str, Any]:
+    return {"feeds": {str(k): v for k, v in report.feeds.items()}, "created": report.published.created,
+            "changed": report.published.changed, "retired": report.published.retired,
+            "conflicts": report.conflicts, "seconds": report.seconds}
+
+
+def _fail(sessions: sessionmaker[Session], build_id: int, exc: BaseException) -> None:
+    detail = str(exc) if not isinstance(exc, FeedUnreadable) else f"row {exc.row}: {exc.detail}"
+    with transaction(sessions) as session:
+        session.execute(update(Build).where(Build.id == build_id)
+                        .values(status="failed", error=f"{type(exc).__name__}: {detail}"[:2000],
+                                finished_at=utcnow()))
+
+
+def latest_builds(session: Session, base: str, limit: int = 10) -> list[Build]:
+    """The newest builds of a base."""
+    return list(session.scalars(select(Build).where(Build.base == base).order_by(Build.id.desc()).limit(limit)))

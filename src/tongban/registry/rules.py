@@ -1,0 +1,447 @@
+"""The validate and standardize stages of a feed, as vectorised DuckDB SQL: no Python runs per row.
+
+A feed is a table whose columns are catalog item codes, every value VARCHAR (NULL or '' when empty), plus a BIGINT
+``row``. :func:`standardize` writes a table of canonical columns, the ``findings`` of each row (rule, item, value; the
+rules are :data:`RULES`) and ``hard``, true when a hard rule failed and the row goes to quarantine. The ``*_sql``
+functions return the SQL expressions it is built from, for other queries; those that simplify characters need
+:func:`register` on the connection first. :func:`quality_summary` counts checked, passed and failed values per item
+and GB/T 36344 dimension. Every check runs on whole columns: a value takes a fast path when it is already canonical
+(one regular expression or none) and is folded character by character only when it is not.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+
+import duckdb
+
+from tongban.registry.rules_data import (
+    ADDRESS_PARTS, CAPITAL_RE, CLEAN_NAME_RE, CODE_GUARD, DATE_RE, DIMENSIONS, DISTRICT_ALIASES, DOTS, ETHNICITY,
+    FOREIGN_RE, HISTORICAL_DISTRICTS, ID_RE, INSURANCE_STATUS, MARITAL_STATUS, MOBILE_RE, REGISTRATION_STATUS, RULES, SEX, SPACES,
+    T2S, T2S_FIRST, T2S_LAST, TAX_REGISTRATION_STATUS, TEXT_GUARD, USCC_RE, VALID_NAME_RE, Rule, sql_list,
+    sql_literal,
+)
+from tongban.standards import HISTORICAL_SHANGHAI, PROVINCES, SHANGHAI_DISTRICTS, USCC_CHARSET
+
+__all__ = [
+    "DIMENSIONS", "FINDING", "ID_STATUSES", "CREDIT_STATUSES", "KINDS", "REQUIRED", "RULES", "FieldQuality", "Rule",
+    "address_sql", "clean_sql", "code_sql", "date_sql", "division_known_sql", "fold_sql", "id_check_char_sql",
+    "org_check_char_sql", "quality_summary", "register", "standardize", "uscc_check_char_sql",
+]  # fmt: skip
+
+KINDS = ("people", "entities")
+FINDING = "STRUCT(rule VARCHAR, item VARCHAR, value VARCHAR, severity VARCHAR)"
+ID_STATUSES = ("valid18", "upgradable15", "checksum_fail", "bad_birth_date", "bad_division", "bad_format", "missing")
+CREDIT_STATUSES = ("valid", "checksum_fail", "org_checksum_fail", "bad_division", "bad_format", "missing")
+# Items whose emptiness is a finding, and whose unparseable date quarantines the row, unless the caller says otherwise.
+REQUIRED: dict[str, tuple[str, ...]] = {"people": ("id_number", "birth_date"),
+                                        "entities": ("credit_code", "established_on")}
+EARLIEST_DATE = datetime.date(1900, 1, 1)  # earlier dates are flagged
+ID_EARLIEST_BIRTH = datetime.date(1800, 1, 1)  # as tongban.standards.idcard
+_USABLE_ID = ("valid18", "upgradable15", "checksum_fail")  # a key for matching, if a doubtful one
+_USABLE_CREDIT = ("valid", "checksum_fail", "org_checksum_fail")
+_NAME_ITEMS = {"name", "company_name", "taxpayer_name"}  # "a missing name" quarantines the row
+
+_VARIABLE = "tongban_t2s"
+T2S_TABLE = f"getvariable('{_VARIABLE}')"
+_T2S_COLUMN = '"_t2s"'  # standardize cross-joins the table as this column: a constant list costs per chunk
+
+
+def register(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the connection the traditional → simplified table that ``fold_sql(..., simplify=True)`` reads."""
+    table: list[str | None] = [None] * (T2S_LAST - T2S_FIRST + 1)
+    for trad, simp in T2S.items():
+        table[ord(trad) - T2S_FIRST] = simp
+    con.execute(f"SET VARIABLE {_VARIABLE} = ?::VARCHAR[]", [table])
+
+
+def _among(expr: str, values: Iterable[str]) -> str:
+    """Membership in a constant list (IN with many constants would become a join)."""
+    return f"list_contains([{sql_list(values)}], {expr})"
+
+
+def fold_sql(expr: str, *, upper: bool = False, simplify: bool = False, dots: bool = False,
+             table: str = T2S_TABLE) -> str:
+    """Full-width ASCII to half-width, every whitespace (the ideographic space too) removed, '' to NULL; optionally
+    upper-cased, traditional characters simplified (``table``: the list :func:`register` sets, or a column holding
+    it, which is much faster), and the dots written in transliterated names made the middle dot ·."""
+    chars, ch = f"string_split({expr}, '')", "ch_[1]" if simplify else "ch_"
+    cases = [f"WHEN ord({ch}) IN ({', '.join(map(str, SPACES))}) THEN ''"]
+    if dots:
+        cases.append(f"WHEN {ch} IN ({sql_list(DOTS)}) THEN '·'")
+    cases.append(f"WHEN ord({ch}) BETWEEN 65281 AND 65374 THEN chr(ord({ch}) - 65248)")
+    if simplify:  # the simplified character of each, looked up in one list_select
+        index = (f"list_transform({chars}, lambda i_: CASE WHEN ord(i_) BETWEEN {T2S_FIRST} AND {T2S_LAST} "
+                 f"THEN ord(i_) - {T2S_FIRST - 1} ELSE 0 END)")
+        chars = f"list_zip({chars}, list_select({table}, {index}))"
+    body = (f"array_to_string(list_transform({chars}, lambda ch_: CASE {' '.join(cases)} "
+            f"ELSE {'coalesce(ch_[2], ch_[1])' if simplify else 'ch_'} END), '')")
+    return f"nullif({f'upper({body})' if upper else body}, '')"
+
+
+def clean_sql(expr: str, *, upper: bool = False, simplify: bool = False, table: str = T2S_TABLE) -> str:
+    """``fold_sql``, run only on the values that need it (a guard expression finds them)."""
+    guard = TEXT_GUARD if simplify else CODE_GUARD
+    plain = f"upper({expr})" if upper else expr
+    return (f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN NULL WHEN regexp_matches({expr}, '{guard}') "
+            f"THEN {fold_sql(expr, upper=upper, simplify=simplify, table=table)} ELSE {plain} END")
+
+
+def id_check_char_sql(body: str) -> str:
+    """The GB 11643 MOD 11-2 check character of a BIGINT holding the first 17 digits."""
+    terms = " + ".join(f"({body} // {10 ** (16 - i)} % 10) * {pow(2, 17 - i, 11)}" for i in range(17))
+    return f"substr('10X98765432', ({terms}) % 11 + 1, 1)"
+
+
+def uscc_check_char_sql(code: str) -> str:
+    """The GB 32100 check character of a code's first 17 characters (charset 0-9 A-Y without I O S V Z)."""
+    terms = " + ".join(f"(instr('{USCC_CHARSET}', substr({code}, {i + 1}, 1)) - 1) * {pow(3, i, 31)}"
+                       for i in range(17))
+    return f"substr('{USCC_CHARSET}', (31 - ({terms}) % 31) % 31 + 1, 1)"
+
+
+def org_check_char_sql(code: str) -> str:
+    """The GB 11714 check character of the organisation code in characters 9 to 16 of a credit code."""
+    terms = " + ".join(f"(instr('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', substr({code}, {9 + i}, 1)) - 1) * {w}"
+                       for i, w in enumerate((3, 7, 9, 10, 5, 8, 4, 2)))
+    return f"substr('123456789X0', 11 - ({terms}) % 11, 1)"
+
+
+def division_known_sql(code: str) -> str:
+    """True when a six-digit code is a GB/T 2260 division as tongban.standards knows them (retired Shanghai too)."""
+    return (f"CASE WHEN NOT {_among(f'substr({code}, 1, 2)', PROVINCES)} THEN FALSE "
+            f"WHEN substr({code}, 3, 2) = '00' THEN substr({code}, 5, 2) = '00' "
+            f"WHEN substr({code}, 5, 2) = '00' THEN substr({code}, 1, 2) <> '31' OR {code} = '310100' "
+            f"WHEN substr({code}, 1, 2) <> '31' THEN TRUE ELSE {_among(code, [*SHANGHAI_DISTRICTS, *HISTORICAL_SHANGHAI])} END")
+
+
+def date_sql(expr: str) -> str:
+    """A DATE from YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or YYYY年M月D日 (a time after it is ignored)."""
+    return (f"CASE WHEN strlen({expr}) = 10 AND {expr} LIKE '____-__-__' THEN try_cast({expr} AS DATE) "
+            f"WHEN {expr} <> '' THEN try_cast(regexp_replace({fold_sql(expr)}, '{DATE_RE}', '\\1-\\2\\4-\\3\\5') "
+            "AS DATE) END")
+
+
+def code_sql(expr: str, table: dict[str, str]) -> str:
+    """The canonical code of a code or word of ``table`` (e.g. rules_data.SEX), NULL when it is not in it."""
+    keys, values = f"[{sql_list(table)}]", f"[{sql_list(table.values())}]"
+    return (f"CASE WHEN list_contains({keys}, {expr}) THEN {values}[list_position({keys}, {expr})] "
+            f"WHEN {expr} <> '' THEN {values}[list_position({keys}, {fold_sql(expr, upper=True)})] END")
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One item's SQL: columns computed in stages (each may use the earlier ones), outputs and checks."""
+
+    item: str
+    stages: tuple[tuple[tuple[str, str], ...], ...]
+    outputs: tuple[tuple[str, str], ...]
+    checks: tuple[tuple[str, str], ...]  # (rule, condition) about this item
+    empty: str
+
+
+def _c(item: str, name: str) -> str:
+    return f'"_{item}__{name}"'
+
+
+def _citizen_id(item: str, prefix: str, today: str, *, full: bool) -> _Field:
+    raw, n, fast, ok, body, born, status = (_c(item, k) for k in ("raw", "n", "fast", "ok", "body", "born", "status"))
+    status_sql = (
+        f"CASE WHEN {n} IS NULL THEN 'missing' WHEN NOT {ok} THEN 'bad_format' "
+        f"WHEN NOT {_among(f'substr({n}, 1, 2)', [*PROVINCES, '83'])} THEN 'bad_division' "
+        f"WHEN {born} IS NULL OR {born} < DATE '{ID_EARLIEST_BIRTH}' OR {born} > {today} THEN 'bad_birth_date' "
+        f"WHEN length({n}) = 15 THEN 'upgradable15' WHEN substr({n}, 18, 1) = {id_check_char_sql(body)} "
+        "THEN 'valid18' ELSE 'checksum_fail' END")
+    usable = f"{status} IN ({sql_list(_USABLE_ID)})"
+    outputs = [(item, f"CASE WHEN {status} = 'valid18' THEN {n} END"),
+               (f"{prefix}_upgraded", f"CASE WHEN {status} = 'upgradable15' THEN "
+                                      f"lpad(CAST({body} AS VARCHAR), 17, '0') || {id_check_char_sql(body)} END"),
+               (f"{prefix}_status", status)]
+    if full:
+        outputs += [(f"{prefix}_input", n), (f"{prefix}_birth_date", f"CASE WHEN {usable} THEN {born} END"),
+                    (f"{prefix}_sex", f"CASE WHEN {usable} THEN CASE WHEN {body} % 2 = 1 THEN '1' ELSE '2' END END"),
+                    (f"{prefix}_division", f"CASE WHEN {usable} THEN substr({n}, 1, 6) END")]
+    return _Field(item, (
+        ((fast, f"regexp_full_match({raw}, '{ID_RE}')"),
+         (n, f"CASE WHEN regexp_full_match({raw}, '{ID_RE}') THEN {raw} ELSE {clean_sql(raw, upper=True)} END")),
+        ((ok, f"CASE WHEN {fast} THEN TRUE ELSE coalesce(regexp_full_match({n}, '{ID_RE}'), FALSE) END"),
+         (body, f"CASE length({n}) WHEN 18 THEN try_cast(substr({n}, 1, 17) AS BIGINT) "
+                f"WHEN 15 THEN try_cast(substr({n}, 1, 6) || '19' || substr({n}, 7) AS BIGINT) END"),
+         (born, f"try_cast(CASE length({n}) WHEN 18 THEN substr({n}, 7, 4) || '-' || substr({n}, 11, 2) || '-' || "
+                f"substr({n}, 13, 2) ELSE '19' || substr({n}, 7, 2) || '-' || substr({n}, 9, 2) || '-' || "
+                f"substr({n}, 11, 2) END AS DATE)")),
+        ((status, status_sql),),
+    ), tuple(outputs), (
+        ("idcard.format", f"{status} = 'bad_format'"), ("idcard.division", f"{status} = 'bad_division'"),
+        ("idcard.birth_date", f"{status} = 'bad_birth_date'"), ("idcard.checksum", f"{status} = 'checksum_fail'"),
+        ("idcard.old_format", f"{status} = 'upgradable15'"),
+        ("idcard.division_unknown", f"{usable} AND NOT ({division_known_sql(f'substr({n}, 1, 6)')})"),
+    ), f"{n} IS NULL")
+
+
+def _credit_code(item: str, prefix: str, *, full: bool) -> _Field:
+    raw, n, fast, ok, status = (_c(item, k) for k in ("raw", "n", "fast", "ok", "status"))
+    outputs = [(item, f"CASE WHEN {status} = 'valid' THEN {n} END"), (f"{prefix}_status", status)]
+    if full:
+        outputs.insert(1, (f"{prefix}_input", n))
+    return _Field(item, (
+        ((fast, f"regexp_full_match({raw}, '{USCC_RE}')"),
+         (n, f"CASE WHEN regexp_full_match({raw}, '{USCC_RE}') THEN {raw} ELSE {clean_sql(raw, upper=True)} END")),
+        ((ok, f"CASE WHEN {fast} THEN TRUE ELSE coalesce(regexp_full_match({n}, '{USCC_RE}'), FALSE) END"),),
+        ((status, f"CASE WHEN {n} IS NULL THEN 'missing' WHEN NOT {ok} THEN 'bad_format' "
+                  f"WHEN substr({n}, 18, 1) <> {uscc_check_char_sql(n)} THEN 'checksum_fail' "
+                  f"WHEN substr({n}, 17, 1) <> {org_check_char_sql(n)} THEN 'org_checksum_fail' "
+                  f"WHEN NOT regexp_full_match(substr({n}, 3, 6), '[0-9]{{6}}') THEN 'bad_division' ELSE 'valid' END"),),
+    ), tuple(outputs), (
+        ("credit_code.format", f"{status} = 'bad_format'"), ("credit_code.checksum", f"{status} = 'checksum_fail'"),
+        ("credit_code.org_checksum", f"{status} = 'org_checksum_fail'"),
+        ("credit_code.division", f"{status} = 'bad_division'"),
+    ), f"{n} IS NULL")
+
+
+def _empty_unless(raw: str, value: str) -> str:
+    """Empty: no value was parsed and the raw text is nothing but whitespace."""
+    return f"CASE WHEN {value} IS NOT NULL THEN FALSE WHEN {raw} IS NULL OR {raw} = '' THEN TRUE " \
+           f"ELSE {fold_sql(raw)} IS NULL END"
+
+
+def _date(item: str, today: str, *, required: bool) -> _Field:
+    raw, d, empty = _c(item, "raw"), _c(item, "d"), _c(item, "empty")
+    return _Field(item, (((d, date_sql(raw)),), ((empty, _empty_unless(raw, d)),)), ((item, d),), (
+        ("date.invalid_required" if required else "date.invalid", f"NOT {empty} AND {d} IS NULL"),
+        ("date.future", f"{d} > {today}"), ("date.too_early", f"{d} < DATE '{EARLIEST_DATE}'"),
+    ), empty)
+
+
+def _code(item: str, table: dict[str, str], rule: str) -> _Field:
+    raw, code, empty = _c(item, "raw"), _c(item, "code"), _c(item, "empty")
+    return _Field(item, (((code, code_sql(raw, table)),), ((empty, _empty_unless(raw, code)),)), ((item, code),),
+                  ((rule, f"NOT {empty} AND {code} IS NULL"),), empty)
+
+
+def _text(item: str) -> _Field:
+    raw, n = _c(item, "raw"), _c(item, "n")
+    return _Field(item, (((n, clean_sql(raw, simplify=True, table=_T2S_COLUMN)),),), ((item, n),), (), f"{n} IS NULL")
+
+
+def _person_name(item: str) -> _Field:
+    raw, n, fast, bad = (_c(item, k) for k in ("raw", "n", "fast", "bad"))
+    return _Field(item, (
+        ((fast, f"regexp_full_match({raw}, '{CLEAN_NAME_RE}')"),
+         (n, f"CASE WHEN regexp_full_match({raw}, '{CLEAN_NAME_RE}') THEN {raw} "
+             f"ELSE {fold_sql(raw, simplify=True, dots=True, table=_T2S_COLUMN)} END")),
+        ((bad, f"CASE WHEN {fast} OR {n} IS NULL THEN FALSE ELSE NOT regexp_full_match({n}, '{VALID_NAME_RE}') END"),),
+    ), ((item, n),), (("name.invalid", bad),), f"{n} IS NULL")
+
+
+def _phone(item: str) -> _Field:
+    raw, s, fast, phone = (_c(item, k) for k in ("raw", "s", "fast", "phone"))
+    mobile = f"nullif(regexp_extract({s}, '^(?:\\+?86|0086)?({MOBILE_RE})$', 1), '')"
+    landline = f"'021-' || nullif(regexp_extract({s}, '^(?:(?:\\+?86|0086)?0?21)?([2-9][0-9]{{7}})$', 1), '')"
+    return _Field(item, (
+        ((fast, f"regexp_full_match({raw}, '{MOBILE_RE}')"),
+         (s, f"CASE WHEN regexp_full_match({raw}, '{MOBILE_RE}') THEN {raw} "
+             f"ELSE nullif(regexp_replace({fold_sql(raw)}, '[-()]', '', 'g'), '') END")),
+        ((phone, f"CASE WHEN {fast} THEN {raw} WHEN {s} IS NOT NULL THEN coalesce({mobile}, {landline}) END"),),
+    ), ((item, phone),), (("phone.invalid", f"{s} IS NOT NULL AND {phone} IS NULL"),), f"{s} IS NULL")
+
+
+def _capital(item: str) -> _Field:
+    raw, s, m, foreign, amount = (_c(item, k) for k in ("raw", "s", "m", "foreign", "amount"))
+    factor = f"CASE {m}.unit WHEN '亿' THEN 10000.0 WHEN '万' THEN 1.0 ELSE CASE WHEN {m}.yuan <> '' THEN 0.0001 " \
+             "ELSE 1.0 END END"
+    return _Field(item, (
+        ((s, f"replace({clean_sql(raw)}, ',', '')"),),
+        ((m, f"regexp_extract({s}, '{CAPITAL_RE}', ['amount', 'unit', 'yuan'])"),
+         (foreign, f"coalesce(regexp_matches({s}, '{FOREIGN_RE}'), FALSE)")),
+        ((amount, f"CASE WHEN {m}.amount <> '' THEN CAST(CAST({m}.amount AS DECIMAL(30, 6)) * {factor} "
+                  "AS DECIMAL(24, 6)) END"),),
+    ), ((item, amount),), (("capital.currency", foreign),
+                           ("capital.invalid", f"{s} IS NOT NULL AND {amount} IS NULL AND NOT {foreign}")),
+        f"{s} IS NULL")
+
+
+def _address(item: str) -> _Field:
+    """Parsed with string functions (one regular expression is dearer than all of them): the text before the first
+    digit holds 上海市, the district, the street or town and the road; the rest lane 弄, number 号, building 号楼
+    栋 幢 座, and floor or room."""
+    raw, a, h, t, r1, dk, lane_at, r, t2, se, n, rd, t3, be, t4 = (_c(item, k) for k in (
+        "raw", "a", "h", "t", "r1", "dk", "lane_at", "r", "t2", "se", "n", "rd", "t3", "be", "t4"))
+    keys = {**DISTRICT_ALIASES, **HISTORICAL_DISTRICTS}
+    by_length = {size: [k for k in keys if len(k) == size] for size in (3, 4)}
+
+    def end_of(text: str, *marks: str) -> str:  # where the first of the marks found (not at the start) ends, else 0
+        whens = " ".join(f"WHEN strpos({text}, '{m}') > 1 THEN strpos({text}, '{m}') + {len(m) - 1}" for m in marks)
+        return f"CASE {whens} ELSE 0 END"
+
+    def ends_with(text: str, *marks: str) -> str:
+        return f"length({text}) > 1 AND ({' OR '.join(f'suffix({text}, {sql_literal(m)})' for m in marks)})"
+    number = f"{n} > 1 AND substr({t2}, {n} + 1, 1) <> '楼'"
+    parts = {"district": f"CASE {dk} {' '.join(f'WHEN {sql_literal(k)} THEN {sql_literal(v)}' for k, v in keys.items())} END",
+             "street": f"CASE WHEN {se} > 0 THEN substr({r}, 1, {se}) END",
+             "road": f"CASE WHEN {ends_with(rd, '路', '街', '大道', '巷', '弄')} THEN {rd} END",
+             "lane": f"CASE WHEN {lane_at} > 1 THEN substr({t}, 1, {lane_at}) END",
+             "number": f"CASE WHEN {number} THEN substr({t2}, 1, {n}) END",
+             "building": f"CASE WHEN {be} > 0 THEN substr({t3}, 1, {be}) END",
+             "room": f"CASE WHEN {ends_with(t4, '室', '层', '楼')} THEN {t4} END"}
+    return _Field(item, (
+        ((a, clean_sql(raw, simplify=True, table=_T2S_COLUMN)),),
+        ((h, f"regexp_extract({a}, '^[^0-9A-Za-z]*')"),),
+        ((t, f"substr({a}, length({h}) + 1)"),
+         (r1, f"CASE WHEN starts_with({h}, '中国上海市') THEN substr({h}, 6) WHEN starts_with({h}, '上海市') "
+              f"THEN substr({h}, 4) WHEN starts_with({h}, '上海') THEN substr({h}, 3) ELSE {h} END")),
+        ((dk, f"CASE WHEN {_among(f'substr({r1}, 1, 4)', by_length[4])} THEN substr({r1}, 1, 4) "
+              f"WHEN {_among(f'substr({r1}, 1, 3)', by_length[3])} THEN substr({r1}, 1, 3) END"),
+         (lane_at, f"strpos({t}, '弄')")),
+        ((r, f"substr({r1}, coalesce(length({dk}), 0) + 1)"), (t2, f"substr({t}, {lane_at} + 1)")),
+        ((se, end_of(r, "街道", "新区", "镇", "乡")), (n, f"strpos({t2}, '号')")),
+        ((rd, f"substr({r}, {se} + 1)"), (t3, f"CASE WHEN {number} THEN substr({t2}, {n} + 1) ELSE {t2} END")),
+        ((be, end_of(t3, "号楼", "栋", "幢", "座")),),
+        ((t4, f"substr({t3}, {be} + 1)"),),
+    ), ((item, a), *((f"{item}_{k}", v) for k, v in parts.items())), (
+        ("address.district_unknown", f"{a} IS NOT NULL AND {dk} IS NULL"),
+        ("address.district_historical", _among(dk, HISTORICAL_DISTRICTS)),
+    ), f"{a} IS NULL")
+
+
+def _fields(kind: str, today: str, required: Collection[str]) -> tuple[list[_Field], list[tuple[str, str | None, str]]]:
+    """The fields of a kind, and its checks across fields: (rule, item or None for the row, condition)."""
+    def date(item: str) -> _Field:
+        return _date(item, today, required=item in required)
+    if kind == "people":
+        fields = [_citizen_id("id_number", "id", today, full=True), _person_name("name"), _code("sex", SEX, "sex.unknown"),
+                  date("birth_date"), _code("ethnicity", ETHNICITY, "ethnicity.unknown"),
+                  _address("household_address"), _address("residence_address"), date("registered_on"),
+                  date("updated_on"), date("death_date"), _phone("phone"),
+                  _code("marital_status", MARITAL_STATUS, "marital_status.unknown"),
+                  _code("insurance_status", INSURANCE_STATUS, "insurance_status.unknown"),
+                  _credit_code("employer_credit_code", "employer_credit_code", full=False)]
+        status, born, birth = _c("id_number", "status"), _c("id_number", "born"), _c("birth_date", "d")
+        matched = f"{status} IN ('valid18', 'upgradable15')"
+        cross = [("cross.birth_date_mismatch", "birth_date", f"{matched} AND {birth} <> {born}"),
+                 ("cross.sex_mismatch", "sex", f"{matched} AND {_c('sex', 'code')} IN ('1', '2') AND "
+                                               f"{_c('sex', 'code')} <> CASE WHEN {_c('id_number', 'body')} % 2 = 1 "
+                                               "THEN '1' ELSE '2' END"),
+                 ("cross.death_before_birth", "death_date",
+                  f"{_c('death_date', 'd')} < coalesce({birth}, CASE WHEN {matched} THEN {born} END)"),
+                 ("person.no_key", None, f"{status} NOT IN ({sql_list(_USABLE_ID)}) AND "
+                                         f"({_c('name', 'n')} IS NULL OR {birth} IS NULL)")]
+        return fields, cross
+    if kind == "entities":
+        fields = [_credit_code("credit_code", "credit_code", full=True), _text("company_name"), _text("company_type"),
+                  _person_name("legal_rep_name"), _citizen_id("legal_rep_id_number", "legal_rep_id", today, full=False),
+                  _capital("registered_capital"), date("established_on"),
+                  _code("registration_status", REGISTRATION_STATUS, "registration_status.unknown"),
+                  _address("domicile"), _text("business_scope"), _text("taxpayer_name"),
+                  _code("tax_registration_status", TAX_REGISTRATION_STATUS, "registration_status.unknown"),
+                  _address("business_address"), date("updated_on")]
+        name = f"coalesce({_c('company_name', 'n')}, {_c('taxpayer_name', 'n')})"
+        return fields, [("entity.no_key", None, f"{_c('credit_code', 'status')} NOT IN ({sql_list(_USABLE_CREDIT)}) "
+                                                f"AND {name} IS NULL")]
+    raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+
+
+def _checks(fields: list[_Field], cross: list[tuple[str, str | None, str]], delivered: Collection[str],
+            required: Collection[str]) -> list[tuple[str, str | None, str]]:
+    """(rule, item, condition) of every check that applies: an item the source lacks is not checked."""
+    checks: list[tuple[str, str | None, str]] = []
+    for f in (f for f in fields if f.item in delivered):
+        if f.item in _NAME_ITEMS:
+            checks.append(("name.missing", f.item, f.empty))
+        elif f.item in required:
+            checks.append(("value.missing", f.item, f.empty))
+        checks += [(rule, f.item, condition) for rule, condition in f.checks]
+    return checks + [(rule, item, cond) for rule, item, cond in cross if item is None or item in delivered]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    return [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description]
+
+
+def standardize_sql(source: str, kind: str, columns: Collection[str], *, today: datetime.date | None = None,
+                    required: Collection[str] | None = None) -> str:
+    """The SELECT that :func:`standardize` runs, for a source with the given columns."""
+    today_sql = f"DATE '{(today or datetime.date.today()).isoformat()}'"
+    required = REQUIRED.get(kind, ()) if required is None else required
+    fields, cross = _fields(kind, today_sql, required)
+    checks = _checks(fields, cross, columns, required)
+    raws = [f'CAST("{f.item}" AS VARCHAR) AS {_c(f.item, "raw")}' if f.item in columns
+            else f"NULL::VARCHAR AS {_c(f.item, 'raw')}" for f in fields]
+    query = f'SELECT "row", {", ".join(raws)}, {_T2S_COLUMN} FROM {source}, (SELECT {T2S_TABLE} AS {_T2S_COLUMN})'
+    for depth in range(max(len(f.stages) for f in fields)):
+        columns_sql = [f"{sql} AS {name}" for f in fields if depth < len(f.stages) for name, sql in f.stages[depth]]
+        query = f"SELECT *, {', '.join(columns_sql)} FROM ({query})"
+    flags = ", ".join(f'coalesce({condition}, FALSE) AS "_f{i}"' for i, (_, _, condition) in enumerate(checks))
+    query = f"SELECT *, {flags} FROM ({query})"
+    items = [f"CASE WHEN \"_f{i}\" THEN {{'rule': {sql_literal(rule)}, 'item': "
+             f"{sql_literal(item) if item else 'NULL'}::VARCHAR, 'value': {_c(item, 'raw') if item else 'NULL'}"
+             f"::VARCHAR, 'severity': {sql_literal(RULES[rule].severity)}}} END" for i, (rule, item, _) in enumerate(checks)]
+    failed = " OR ".join(f'"_f{i}"' for i in range(len(checks))) or "FALSE"
+    hard = " OR ".join(f'"_f{i}"' for i, (rule, _, _) in enumerate(checks) if RULES[rule].severity == "hard")
+    findings = (f"CASE WHEN {failed} THEN list_filter([{', '.join(items)}], lambda f_: f_ IS NOT NULL) "
+                f"ELSE []::{FINDING}[] END")
+    outputs = [f'{sql} AS "{name}"' for f in fields for name, sql in f.outputs]
+    return f'SELECT "row", {", ".join(outputs)}, {findings} AS findings, {hard or "FALSE"} AS hard FROM ({query})'
+
+
+def standardize(con: duckdb.DuckDBPyConnection, source: str, target: str, kind: str, *,
+                today: datetime.date | None = None, required: Collection[str] | None = None) -> None:
+    """Create table ``target`` from the feed ``source`` (a table, a view or e.g. ``read_parquet('f.parquet')``).
+
+    ``kind`` is "people" or "entities". The target has ``row``, the canonical columns, ``findings`` (a list of
+    STRUCT(rule, item, value): every rule of :data:`RULES` the row failed, value as delivered) and ``hard``. Items
+    the source lacks are NULL and not checked. ``required`` (default ``REQUIRED[kind]``) names the items whose
+    emptiness is a finding and whose unparseable date is hard; ``today`` (default today) dates the future.
+    """
+    columns = _columns(con, source)
+    if "row" not in columns:
+        raise ValueError(f"{source} has no column row")
+    register(con)
+    con.execute(f"CREATE TABLE {target} AS {standardize_sql(source, kind, columns, today=today, required=required)}")
+
+
+@dataclass(frozen=True)
+class FieldQuality:
+    """How many values of an item were checked for one GB/T 36344 dimension, and passed or failed.
+
+    ``item`` is None for the row as a whole. Completeness is checked on every row when emptiness is a finding;
+    other dimensions on the values that are not empty.
+    """
+
+    item: str | None
+    dimension: str
+    checked: int
+    passed: int
+    failed: int
+
+
+_EVERY_ROW = {"value.missing", "name.missing"}
+
+
+def quality_summary(con: duckdb.DuckDBPyConnection, source: str, target: str, kind: str, *,
+                    required: Collection[str] | None = None) -> list[FieldQuality]:
+    """Per item and dimension, the values checked, passed and failed by :func:`standardize` (source → target)."""
+    columns = _columns(con, source)
+    required = REQUIRED.get(kind, ()) if required is None else required
+    fields, cross = _fields(kind, "current_date", required)
+    every_row: dict[tuple[str | None, str], bool] = {}
+    for rule, item, _ in _checks(fields, cross, columns, required):
+        key = (item, RULES[rule].dimension)
+        every_row[key] = every_row.get(key, False) or item is None or rule in _EVERY_ROW
+    items = sorted({item for item, _ in every_row if item})
+    counts = ", ".join(f"count(nullif(trim(CAST(\"{item}\" AS VARCHAR)), ''))" for item in items)
+    total, *present = con.execute(f"SELECT count(*){', ' if items else ''}{counts} FROM {source}").fetchone() or (0,)
+    non_empty = dict(zip(items, present, strict=True))
+    dimensions = ", ".join(f"({sql_literal(r.code)}, {sql_literal(r.dimension)})" for r in RULES.values())
+    failed = {(item, dim): n for item, dim, n in con.execute(
+        f"SELECT f.item, r.dimension, count(DISTINCT \"row\") FROM (SELECT \"row\", unnest(findings) AS f FROM "
+        f"{target} WHERE len(findings) > 0) JOIN (VALUES {dimensions}) r(rule, dimension) ON f.rule = r.rule "
+        "GROUP BY ALL").fetchall()}
+    summary = []
+    for (item, dimension), on_every_row in sorted(every_row.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+        checked = total if on_every_row or item is None else non_empty[item]
+        bad = failed.get((item, dimension), 0)
+        summary.append(FieldQuality(item, dimension, checked, checked - bad, bad))
+    return summary
