@@ -8,21 +8,19 @@ in when the serving database shows that build published, dropping it otherwise â
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-from sqlalchemy import insert, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tongban.db import utcnow
 from tongban.registry.bases import BaseSpec
-from tongban.registry.model import Change, Person
+from tongban.registry.model import Person
 
 BATCH = 10_000
-DATES = {"birth_date", "death_date"}
 
 
 @dataclass(frozen=True)
@@ -68,59 +66,63 @@ def diff(con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> None:
     con.execute("CREATE OR REPLACE TABLE pending_meta AS SELECT CAST(? AS BIGINT) AS build_id", [build_id])
 
 
-def _rows(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
-    cursor = con.execute("SELECT * FROM pending ORDER BY key")
-    names = [d[0] for d in cursor.description]
+def _serving_rows(spec: BaseSpec, build_id: int) -> str:
+    """The SELECT over ``pending`` giving exactly the serving table's columns, provenance as JSON text, built in
+    DuckDB so that Python only moves tuples."""
+    values = ", ".join(f"{_q(f)}.v AS {_q(f)}" for f in spec.fields)
+    provenance = ", ".join(
+        f"""'{f}', CASE WHEN {_q(f)} IS NOT NULL THEN json_object('department', {_q(f)}.dept, 'feed', {_q(f)}.feed,
+                 'row', {_q(f)}."row", 'at', CAST({_q(f)}.at AS VARCHAR)) END""" for f in spec.fields)
+    return f"""SELECT key, {values}, CAST(to_json(coalesce(history, [])) AS VARCHAR) AS former_names,
+                      CAST(json_object({provenance}) AS VARCHAR) AS provenance, {int(build_id)} AS build_id
+               FROM pending WHERE change != 'retired' ORDER BY key"""
+
+
+def _placeholders(session: Session, count: int) -> str:
+    mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    return ", ".join([mark] * count)
+
+
+def _stream(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[tuple[Any, ...]]]:
+    cursor = con.execute(sql)
     while batch := cursor.fetchmany(BATCH):
-        for values in batch:
-            yield dict(zip(names, values, strict=True))
-
-
-def _record(row: dict[str, Any], spec: BaseSpec, build_id: int) -> dict[str, Any]:
-    values: dict[str, Any] = {"id_number": row["key"], "build_id": build_id, "former_names": row["history"] or [],
-                              "retired_at": None}
-    provenance = {}
-    for field in spec.fields:
-        pick = row[field]
-        value = pick["v"] if pick else None
-        values[field] = dt.date.fromisoformat(value) if value and field in DATES else value
-        if pick:
-            at = pick["at"]
-            provenance[field] = {"department": pick["dept"], "feed": pick["feed"], "row": pick["row"],
-                                 "at": at.isoformat() if hasattr(at, "isoformat") else at}
-    values["provenance"] = provenance
-    return values
+        yield batch
 
 
 def apply(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> Published:
-    """Apply ``pending`` to the serving tables in the session's transaction (the caller commits)."""
-    counts = {"created": 0, "changed": 0, "retired": 0}
+    """Apply ``pending`` to the serving tables in the session's transaction (the caller commits).
+
+    Set-based: changed records are deleted and written again with the created ones, in batches of plain tuples
+    through the driver (an ORM object per record cost 130 Âµs; this is a few)."""
+    conn = session.connection()
+    counts = dict(con.execute("SELECT change, count(*) FROM pending GROUP BY change").fetchall())
+    table = Person.__table__
+    # Changed records are written again; a created key may be one retired earlier that came back.
+    rewritten = "'changed', 'created'" if session.execute(select(table.c.id_number).limit(1)).first() else "'changed'"
+    for batch in _stream(con, f"SELECT key FROM pending WHERE change IN ({rewritten})"):
+        session.execute(table.delete().where(table.c.id_number.in_([k for (k,) in batch])))
+    columns = ["id_number", *spec.fields, "former_names", "provenance", "build_id"]
+    sql = f"INSERT INTO registry_people ({', '.join(columns)}) VALUES ({_placeholders(session, len(columns))})"
+    for batch in _stream(con, _serving_rows(spec, build_id)):
+        conn.exec_driver_sql(sql, batch)
+    if counts.get("retired"):
+        _retire(session, con, spec, build_id)
+    now = utcnow().isoformat(sep=" ")
+    log = (f"INSERT INTO registry_changes (base, key, change, fields, build_id, at) "
+           f"VALUES ({_placeholders(session, 6)})")
+    for batch in _stream(con, f"""SELECT '{spec.name}', key, change, CAST(to_json(fields) AS VARCHAR),
+                                         {int(build_id)}, '{now}' FROM pending ORDER BY change, key"""):
+        conn.exec_driver_sql(log, batch)
+    return Published(int(counts.get("created", 0)), int(counts.get("changed", 0)), int(counts.get("retired", 0)))
+
+
+def _retire(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> None:
+    """A record no source holds any more keeps its last values, marked retired."""
+    table = Person.__table__
     now = utcnow()
-    creates: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
-    for row in _rows(con):
-        counts[row["change"]] += 1
-        changes.append({"base": spec.name, "key": row["key"], "change": row["change"], "fields": row["fields"],
-                        "build_id": build_id, "at": now})
-        if row["change"] == "created":
-            creates.append(_record(row, spec, build_id))
-        elif row["change"] == "changed":
-            session.execute(update(Person).where(Person.id_number == row["key"])
-                            .values(**_record(row, spec, build_id)))
-        else:
-            session.execute(update(Person).where(Person.id_number == row["key"])
-                            .values(retired_at=now, build_id=build_id))
-        if len(creates) >= BATCH:
-            session.execute(insert(Person), creates)
-            creates = []
-        if len(changes) >= BATCH:
-            session.execute(insert(Change), changes)
-            changes = []
-    if creates:
-        session.execute(insert(Person), creates)
-    if changes:
-        session.execute(insert(Change), changes)
-    return Published(**counts)
+    for batch in _stream(con, "SELECT key FROM pending WHERE change = 'retired'"):
+        keys = [k for (k,) in batch]
+        session.execute(table.update().where(table.c.id_number.in_(keys)).values(retired_at=now, build_id=build_id))
 
 
 def fold(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:

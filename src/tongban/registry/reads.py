@@ -57,12 +57,13 @@ def lookup_person(session: Session, actor: Actor, raw_id: str) -> tuple[Person, 
                                number, details={"found": person is not None}))
     if person is None:
         raise NotFound("No golden record for {id}", code="registry.not_found", params={"id": number})
+    sources = {name: source for name, source in (person.provenance or {}).items() if source}
     feeds = {f.id: f.filename for f in session.scalars(select(Feed).where(Feed.id.in_(
-        {p["feed"] for p in person.provenance.values()})))}
+        {p["feed"] for p in sources.values()})))}
     departments = {d.id: d.name for d in session.scalars(select(Department))}
     fields = []
     for name in BASES["population"].fields:
-        source = person.provenance.get(name, {})
+        source = sources.get(name, {})
         fields.append(FieldView(name, getattr(person, name), departments.get(source.get("department"), ""),
                                 feeds.get(source.get("feed"), ""), source.get("row"), str(source.get("at", ""))))
     return person, fields
