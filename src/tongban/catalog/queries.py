@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tongban.catalog import vocab
-from tongban.catalog.model import DataItem, Resource, ResourceVersion, ReviewEvent, Revision
+from tongban.catalog.model import AuthoritativeSource, DataItem, Resource, ResourceVersion, ReviewEvent, Revision
 from tongban.identity.model import Department
 
 PUBLISHED = "published"
@@ -192,3 +192,14 @@ def catalog_statistics(session: Session) -> CatalogStats:
         update_cycles=_distribution(session, Resource.update_cycle, list(vocab.UPDATE_CYCLES)),
         unfounded=unfounded,
     )
+
+
+def published_by_code_or_name(session: Session, code_or_name: str) -> list[Resource]:
+    """Published resources whose code is ``code_or_name`` or whose name is exactly it (for feeds named either way)."""
+    return list(session.scalars(select(Resource).where(
+        Resource.status == "published", or_(Resource.code == code_or_name, Resource.name == code_or_name.strip()))))
+
+
+def authoritative_departments(session: Session) -> dict[str, int]:
+    """一数一源: each data item code → the department that is its authoritative source."""
+    return {s.item_code: s.department_id for s in session.scalars(select(AuthoritativeSource))}

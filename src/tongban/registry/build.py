@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tongban.audit import AuditEvent, record
 from tongban.audit.unit_of_work import transaction
-from tongban.catalog.model import AuthoritativeSource, Resource
+from tongban.catalog import queries as catalog_queries
 from tongban.db import utcnow
 from tongban.errors import TongbanError
 from tongban.identity.policy import Action, Actor
@@ -100,8 +100,7 @@ def _start(sessions: sessionmaker[Session], actor: Actor, spec: BaseSpec, store:
         build = Build(base=spec.name)
         session.add(build)
         session.flush()
-        sources = {s.item_code: s.department_id for s in session.scalars(
-            select(AuthoritativeSource).join(Resource, Resource.id == AuthoritativeSource.resource_id))}
+        sources = catalog_queries.authoritative_departments(session)
         record(session, AuditEvent("registry.build", actor_ref(actor), target_type="base", target_id=spec.name,
                                    details={"build": build.id, "stage": "start"}))
         return build.id, _feeds(session, spec, store), sources

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tongban.audit import AuditEvent, record
+from tongban.catalog import queries as catalog_queries
 from tongban.catalog.model import Resource
 from tongban.errors import FieldError, InvalidInput, NotFound
 from tongban.identity.policy import Action, Actor, Target
@@ -39,9 +40,7 @@ class Delivery:
 
 def find_resource(session: Session, name_or_code: str) -> Resource:
     """A published catalog resource by code, or by its exact name when only one published resource has it."""
-    found = session.scalars(select(Resource).where(Resource.status == "published",
-                                                   or_(Resource.code == name_or_code,
-                                                       Resource.name == name_or_code.strip()))).all()
+    found = catalog_queries.published_by_code_or_name(session, name_or_code)
     if not found:
         raise NotFound("No published catalog resource is called {name}", code="registry.resource",
                        params={"name": name_or_code})
