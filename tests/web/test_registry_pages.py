@@ -46,8 +46,9 @@ def test_the_operator_builds_from_the_overview_and_sees_the_result(client, sessi
     job = client.get("/registry/progress").json()
     assert not job["error"] and job["result"]["created"] > 150
     assert set(job["stages"]) == {"ingest", "standardize", "match", "publish"}
-    page = text_of(client.get("/registry"))
-    assert "已发布" in page
+    page = client.get("/registry").text
+    assert "已发布" in page and 'data-testid="chart-outcomes"' in page
+    assert "population_police.csv" in page
 
 
 def test_a_person_record_shows_where_each_value_came_from(client, session, city):

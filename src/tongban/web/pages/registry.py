@@ -46,8 +46,10 @@ def _describe(request: Request, exc: BaseException) -> str:
 def overview(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
     view = reads.overview(db, actor, BASE)
     job = _jobs(request).get(BASE)
+    names = {f.id: f.filename for f in service.list_feeds(db, actor)}
     return render(request, "registry_overview.html", {
         "view": view, "job": job.as_dict() if job else None, "can_build": allowed(actor, Action.REGISTRY_BUILD),
+        "feed_names": names,
         "can_records": allowed(actor, Action.REGISTRY_RECORDS), "notice": request.query_params.get("notice")})
 
 
