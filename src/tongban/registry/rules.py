@@ -12,23 +12,24 @@ and GB/T 36344 dimension. Every check runs on whole columns: a value takes a fas
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import duckdb
 
 from tongban.registry.rules_data import (
-    ADDRESS_PARTS, CAPITAL_RE, CLEAN_NAME_RE, CODE_GUARD, DATE_RE, DIMENSIONS, DISTRICT_ALIASES, DOTS, ETHNICITY,
-    FOREIGN_RE, HISTORICAL_DISTRICTS, ID_RE, INSURANCE_STATUS, MARITAL_STATUS, MOBILE_RE, REGISTRATION_STATUS, RULES, SEX, SPACES,
-    T2S, T2S_FIRST, T2S_LAST, TAX_REGISTRATION_STATUS, TEXT_GUARD, USCC_RE, VALID_NAME_RE, Rule, sql_list,
-    sql_literal,
+    ADDRESS_PARTS, CLEAN_NAME_RE, DIMENSIONS, DISTRICT_ALIASES, ETHNICITY, FOREIGN_RE, HISTORICAL_DISTRICTS,
+    ID_RE, INSURANCE_STATUS, MARITAL_STATUS, MOBILE_RE, REGISTRATION_STATUS, RULES, SEX, T2S, T2S_FIRST, T2S_LAST,
+    T2S_TABLE, T2S_VARIABLE, TAX_REGISTRATION_STATUS, USCC_RE, VALID_NAME_RE, Rule, clean_sql, code_sql, date_sql,
+    division_known_sql, fold_sql, id_check_char_sql, org_check_char_sql, sql_among, sql_list, sql_literal,
+    uscc_check_char_sql,
 )
-from tongban.standards import HISTORICAL_SHANGHAI, PROVINCES, SHANGHAI_DISTRICTS, USCC_CHARSET
+from tongban.standards import PROVINCES
 
 __all__ = [
-    "DIMENSIONS", "FINDING", "ID_STATUSES", "CREDIT_STATUSES", "KINDS", "REQUIRED", "RULES", "FieldQuality", "Rule",
-    "address_sql", "clean_sql", "code_sql", "date_sql", "division_known_sql", "fold_sql", "id_check_char_sql",
-    "org_check_char_sql", "quality_summary", "register", "standardize", "uscc_check_char_sql",
+    "ADDRESS_PARTS", "CREDIT_STATUSES", "DIMENSIONS", "FINDING", "ID_STATUSES", "KINDS", "REQUIRED", "RULES",
+    "FieldQuality", "Rule", "clean_sql", "code_sql", "date_sql", "division_known_sql", "fold_sql", "id_check_char_sql",
+    "org_check_char_sql", "quality_summary", "register", "standardize", "standardize_sql", "uscc_check_char_sql",
 ]  # fmt: skip
 
 KINDS = ("people", "entities")
@@ -44,91 +45,16 @@ _USABLE_ID = ("valid18", "upgradable15", "checksum_fail")  # a key for matching,
 _USABLE_CREDIT = ("valid", "checksum_fail", "org_checksum_fail")
 _NAME_ITEMS = {"name", "company_name", "taxpayer_name"}  # "a missing name" quarantines the row
 
-_VARIABLE = "tongban_t2s"
-T2S_TABLE = f"getvariable('{_VARIABLE}')"
 _T2S_COLUMN = '"_t2s"'  # standardize cross-joins the table as this column: a constant list costs per chunk
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Give the connection the traditional → simplified table that ``fold_sql(..., simplify=True)`` reads."""
-    table: list[str | None] = [None] * (T2S_LAST - T2S_FIRST + 1)
+    """Give the connection the traditional → simplified table that ``fold_sql(..., simplify=True)`` reads: the code
+    point of the simplified character, or 0, for every code point from T2S_FIRST to T2S_LAST."""
+    table = [0] * (T2S_LAST - T2S_FIRST + 1)
     for trad, simp in T2S.items():
-        table[ord(trad) - T2S_FIRST] = simp
-    con.execute(f"SET VARIABLE {_VARIABLE} = ?::VARCHAR[]", [table])
-
-
-def _among(expr: str, values: Iterable[str]) -> str:
-    """Membership in a constant list (IN with many constants would become a join)."""
-    return f"list_contains([{sql_list(values)}], {expr})"
-
-
-def fold_sql(expr: str, *, upper: bool = False, simplify: bool = False, dots: bool = False,
-             table: str = T2S_TABLE) -> str:
-    """Full-width ASCII to half-width, every whitespace (the ideographic space too) removed, '' to NULL; optionally
-    upper-cased, traditional characters simplified (``table``: the list :func:`register` sets, or a column holding
-    it, which is much faster), and the dots written in transliterated names made the middle dot ·."""
-    chars, ch = f"string_split({expr}, '')", "ch_[1]" if simplify else "ch_"
-    cases = [f"WHEN ord({ch}) IN ({', '.join(map(str, SPACES))}) THEN ''"]
-    if dots:
-        cases.append(f"WHEN {ch} IN ({sql_list(DOTS)}) THEN '·'")
-    cases.append(f"WHEN ord({ch}) BETWEEN 65281 AND 65374 THEN chr(ord({ch}) - 65248)")
-    if simplify:  # the simplified character of each, looked up in one list_select
-        index = (f"list_transform({chars}, lambda i_: CASE WHEN ord(i_) BETWEEN {T2S_FIRST} AND {T2S_LAST} "
-                 f"THEN ord(i_) - {T2S_FIRST - 1} ELSE 0 END)")
-        chars = f"list_zip({chars}, list_select({table}, {index}))"
-    body = (f"array_to_string(list_transform({chars}, lambda ch_: CASE {' '.join(cases)} "
-            f"ELSE {'coalesce(ch_[2], ch_[1])' if simplify else 'ch_'} END), '')")
-    return f"nullif({f'upper({body})' if upper else body}, '')"
-
-
-def clean_sql(expr: str, *, upper: bool = False, simplify: bool = False, table: str = T2S_TABLE) -> str:
-    """``fold_sql``, run only on the values that need it (a guard expression finds them)."""
-    guard = TEXT_GUARD if simplify else CODE_GUARD
-    plain = f"upper({expr})" if upper else expr
-    return (f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN NULL WHEN regexp_matches({expr}, '{guard}') "
-            f"THEN {fold_sql(expr, upper=upper, simplify=simplify, table=table)} ELSE {plain} END")
-
-
-def id_check_char_sql(body: str) -> str:
-    """The GB 11643 MOD 11-2 check character of a BIGINT holding the first 17 digits."""
-    terms = " + ".join(f"({body} // {10 ** (16 - i)} % 10) * {pow(2, 17 - i, 11)}" for i in range(17))
-    return f"substr('10X98765432', ({terms}) % 11 + 1, 1)"
-
-
-def uscc_check_char_sql(code: str) -> str:
-    """The GB 32100 check character of a code's first 17 characters (charset 0-9 A-Y without I O S V Z)."""
-    terms = " + ".join(f"(instr('{USCC_CHARSET}', substr({code}, {i + 1}, 1)) - 1) * {pow(3, i, 31)}"
-                       for i in range(17))
-    return f"substr('{USCC_CHARSET}', (31 - ({terms}) % 31) % 31 + 1, 1)"
-
-
-def org_check_char_sql(code: str) -> str:
-    """The GB 11714 check character of the organisation code in characters 9 to 16 of a credit code."""
-    terms = " + ".join(f"(instr('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', substr({code}, {9 + i}, 1)) - 1) * {w}"
-                       for i, w in enumerate((3, 7, 9, 10, 5, 8, 4, 2)))
-    return f"substr('123456789X0', 11 - ({terms}) % 11, 1)"
-
-
-def division_known_sql(code: str) -> str:
-    """True when a six-digit code is a GB/T 2260 division as tongban.standards knows them (retired Shanghai too)."""
-    return (f"CASE WHEN NOT {_among(f'substr({code}, 1, 2)', PROVINCES)} THEN FALSE "
-            f"WHEN substr({code}, 3, 2) = '00' THEN substr({code}, 5, 2) = '00' "
-            f"WHEN substr({code}, 5, 2) = '00' THEN substr({code}, 1, 2) <> '31' OR {code} = '310100' "
-            f"WHEN substr({code}, 1, 2) <> '31' THEN TRUE ELSE {_among(code, [*SHANGHAI_DISTRICTS, *HISTORICAL_SHANGHAI])} END")
-
-
-def date_sql(expr: str) -> str:
-    """A DATE from YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or YYYY年M月D日 (a time after it is ignored)."""
-    return (f"CASE WHEN strlen({expr}) = 10 AND {expr} LIKE '____-__-__' THEN try_cast({expr} AS DATE) "
-            f"WHEN {expr} <> '' THEN try_cast(regexp_replace({fold_sql(expr)}, '{DATE_RE}', '\\1-\\2\\4-\\3\\5') "
-            "AS DATE) END")
-
-
-def code_sql(expr: str, table: dict[str, str]) -> str:
-    """The canonical code of a code or word of ``table`` (e.g. rules_data.SEX), NULL when it is not in it."""
-    keys, values = f"[{sql_list(table)}]", f"[{sql_list(table.values())}]"
-    return (f"CASE WHEN list_contains({keys}, {expr}) THEN {values}[list_position({keys}, {expr})] "
-            f"WHEN {expr} <> '' THEN {values}[list_position({keys}, {fold_sql(expr, upper=True)})] END")
+        table[ord(trad) - T2S_FIRST] = ord(simp)
+    con.execute(f"SET VARIABLE {T2S_VARIABLE} = ?::INTEGER[]", [table])
 
 
 @dataclass(frozen=True)
@@ -150,17 +76,18 @@ def _citizen_id(item: str, prefix: str, today: str, *, full: bool) -> _Field:
     raw, n, fast, ok, body, born, status = (_c(item, k) for k in ("raw", "n", "fast", "ok", "body", "born", "status"))
     status_sql = (
         f"CASE WHEN {n} IS NULL THEN 'missing' WHEN NOT {ok} THEN 'bad_format' "
-        f"WHEN NOT {_among(f'substr({n}, 1, 2)', [*PROVINCES, '83'])} THEN 'bad_division' "
+        f"WHEN NOT {sql_among(f'substr({n}, 1, 2)', [*PROVINCES, '83'])} THEN 'bad_division' "
         f"WHEN {born} IS NULL OR {born} < DATE '{ID_EARLIEST_BIRTH}' OR {born} > {today} THEN 'bad_birth_date' "
         f"WHEN length({n}) = 15 THEN 'upgradable15' WHEN substr({n}, 18, 1) = {id_check_char_sql(body)} "
         "THEN 'valid18' ELSE 'checksum_fail' END")
-    usable = f"{status} IN ({sql_list(_USABLE_ID)})"
+    usable = sql_among(status, _USABLE_ID)
     outputs = [(item, f"CASE WHEN {status} = 'valid18' THEN {n} END"),
                (f"{prefix}_upgraded", f"CASE WHEN {status} = 'upgradable15' THEN "
                                       f"lpad(CAST({body} AS VARCHAR), 17, '0') || {id_check_char_sql(body)} END"),
                (f"{prefix}_status", status)]
     if full:
-        outputs += [(f"{prefix}_input", n), (f"{prefix}_birth_date", f"CASE WHEN {usable} THEN {born} END"),
+        outputs += [(f"{prefix}_input", f"CASE WHEN {status} <> 'valid18' THEN {n} END"),  # when not id_number
+                    (f"{prefix}_birth_date", f"CASE WHEN {usable} THEN {born} END"),
                     (f"{prefix}_sex", f"CASE WHEN {usable} THEN CASE WHEN {body} % 2 = 1 THEN '1' ELSE '2' END END"),
                     (f"{prefix}_division", f"CASE WHEN {usable} THEN substr({n}, 1, 6) END")]
     return _Field(item, (
@@ -168,10 +95,9 @@ def _citizen_id(item: str, prefix: str, today: str, *, full: bool) -> _Field:
          (n, f"CASE WHEN regexp_full_match({raw}, '{ID_RE}') THEN {raw} ELSE {clean_sql(raw, upper=True)} END")),
         ((ok, f"CASE WHEN {fast} THEN TRUE ELSE coalesce(regexp_full_match({n}, '{ID_RE}'), FALSE) END"),
          (body, f"CASE length({n}) WHEN 18 THEN try_cast(substr({n}, 1, 17) AS BIGINT) "
-                f"WHEN 15 THEN try_cast(substr({n}, 1, 6) || '19' || substr({n}, 7) AS BIGINT) END"),
-         (born, f"try_cast(CASE length({n}) WHEN 18 THEN substr({n}, 7, 4) || '-' || substr({n}, 11, 2) || '-' || "
-                f"substr({n}, 13, 2) ELSE '19' || substr({n}, 7, 2) || '-' || substr({n}, 9, 2) || '-' || "
-                f"substr({n}, 11, 2) END AS DATE)")),
+                f"WHEN 15 THEN try_cast(substr({n}, 1, 6) || '19' || substr({n}, 7) AS BIGINT) END")),
+        ((born, f"CASE WHEN {ok} THEN try(make_date(({body} // 10000000 % 10000)::INT, ({body} // 100000 % 100)::INT, "
+                f"({body} // 1000 % 100)::INT)) END"),),
         ((status, status_sql),),
     ), tuple(outputs), (
         ("idcard.format", f"{status} = 'bad_format'"), ("idcard.division", f"{status} = 'bad_division'"),
@@ -185,7 +111,7 @@ def _credit_code(item: str, prefix: str, *, full: bool) -> _Field:
     raw, n, fast, ok, status = (_c(item, k) for k in ("raw", "n", "fast", "ok", "status"))
     outputs = [(item, f"CASE WHEN {status} = 'valid' THEN {n} END"), (f"{prefix}_status", status)]
     if full:
-        outputs.insert(1, (f"{prefix}_input", n))
+        outputs.insert(1, (f"{prefix}_input", f"CASE WHEN {status} <> 'valid' THEN {n} END"))  # when not valid
     return _Field(item, (
         ((fast, f"regexp_full_match({raw}, '{USCC_RE}')"),
          (n, f"CASE WHEN regexp_full_match({raw}, '{USCC_RE}') THEN {raw} ELSE {clean_sql(raw, upper=True)} END")),
@@ -193,7 +119,8 @@ def _credit_code(item: str, prefix: str, *, full: bool) -> _Field:
         ((status, f"CASE WHEN {n} IS NULL THEN 'missing' WHEN NOT {ok} THEN 'bad_format' "
                   f"WHEN substr({n}, 18, 1) <> {uscc_check_char_sql(n)} THEN 'checksum_fail' "
                   f"WHEN substr({n}, 17, 1) <> {org_check_char_sql(n)} THEN 'org_checksum_fail' "
-                  f"WHEN NOT regexp_full_match(substr({n}, 3, 6), '[0-9]{{6}}') THEN 'bad_division' ELSE 'valid' END"),),
+                  f"WHEN NOT regexp_full_match(substr({n}, 3, 6), '[0-9]{{6}}') THEN 'bad_division' "
+                  "ELSE 'valid' END"),),
     ), tuple(outputs), (
         ("credit_code.format", f"{status} = 'bad_format'"), ("credit_code.checksum", f"{status} = 'checksum_fail'"),
         ("credit_code.org_checksum", f"{status} = 'org_checksum_fail'"),
@@ -221,9 +148,14 @@ def _code(item: str, table: dict[str, str], rule: str) -> _Field:
                   ((rule, f"NOT {empty} AND {code} IS NULL"),), empty)
 
 
-def _text(item: str) -> _Field:
-    raw, n = _c(item, "raw"), _c(item, "n")
-    return _Field(item, (((n, clean_sql(raw, simplify=True, table=_T2S_COLUMN)),),), ((item, n),), (), f"{n} IS NULL")
+def _text(item: str, *, prose: bool = False) -> _Field:
+    """A name (folded; the full-width parentheses of company names replaced first, cheaply), or prose (trimmed:
+    full-width punctuation is how Chinese prose is written)."""
+    raw, p, n = _c(item, "raw"), _c(item, "p"), _c(item, "n")
+    if prose:
+        return _Field(item, (((n, f"nullif(trim({raw}), '')"),),), ((item, n),), (), f"{n} IS NULL")
+    return _Field(item, (((p, f"replace(replace({raw}, '（', '('), '）', ')')"),),
+                         ((n, clean_sql(p, simplify=True, table=_T2S_COLUMN)),)), ((item, n),), (), f"{n} IS NULL")
 
 
 def _person_name(item: str) -> _Field:
@@ -243,90 +175,101 @@ def _phone(item: str) -> _Field:
     return _Field(item, (
         ((fast, f"regexp_full_match({raw}, '{MOBILE_RE}')"),
          (s, f"CASE WHEN regexp_full_match({raw}, '{MOBILE_RE}') THEN {raw} "
-             f"ELSE nullif(regexp_replace({fold_sql(raw)}, '[-()]', '', 'g'), '') END")),
+             f"ELSE nullif(regexp_replace({clean_sql(raw)}, '[-()]', '', 'g'), '') END")),
         ((phone, f"CASE WHEN {fast} THEN {raw} WHEN {s} IS NOT NULL THEN coalesce({mobile}, {landline}) END"),),
     ), ((item, phone),), (("phone.invalid", f"{s} IS NOT NULL AND {phone} IS NULL"),), f"{s} IS NULL")
 
 
 def _capital(item: str) -> _Field:
-    raw, s, m, foreign, amount = (_c(item, k) for k in ("raw", "s", "m", "foreign", "amount"))
-    factor = f"CASE {m}.unit WHEN '亿' THEN 10000.0 WHEN '万' THEN 1.0 ELSE CASE WHEN {m}.yuan <> '' THEN 0.0001 " \
-             "ELSE 1.0 END END"
+    """An amount in 万元 from "500万元", "500" (万元 understood), "5,000,000元", "1.5亿元", "人民币50万元"."""
+    raw, s, unit, amount, foreign = (_c(item, k) for k in ("raw", "s", "unit", "amount", "foreign"))
+    units = (("万元", "1"), ("亿元", "10000"), ("万", "1"), ("亿", "10000"), ("元", "0.0001"))  # longest first
+    whens = " ".join(f"WHEN suffix({s}, '{u}') THEN {{'cut': {len(u)}, 'factor': {f}::DECIMAL(9, 4)}}"
+                     for u, f in units)
     return _Field(item, (
-        ((s, f"replace({clean_sql(raw)}, ',', '')"),),
-        ((m, f"regexp_extract({s}, '{CAPITAL_RE}', ['amount', 'unit', 'yuan'])"),
-         (foreign, f"coalesce(regexp_matches({s}, '{FOREIGN_RE}'), FALSE)")),
-        ((amount, f"CASE WHEN {m}.amount <> '' THEN CAST(CAST({m}.amount AS DECIMAL(30, 6)) * {factor} "
-                  "AS DECIMAL(24, 6)) END"),),
+        ((s, f"nullif(replace(replace({clean_sql(raw)}, ',', ''), '人民币', ''), '')"),),
+        ((unit, f"CASE {whens} ELSE {{'cut': 0, 'factor': 1::DECIMAL(9, 4)}} END"),),
+        ((amount, f"CAST(try_cast(left({s}, length({s}) - {unit}.cut) AS DECIMAL(30, 6)) * {unit}.factor "
+                  "AS DECIMAL(24, 6))"),),
+        ((foreign, f"CASE WHEN {amount} IS NULL AND {s} IS NOT NULL THEN regexp_matches({s}, '{FOREIGN_RE}') "
+                   "ELSE FALSE END"),),
     ), ((item, amount),), (("capital.currency", foreign),
                            ("capital.invalid", f"{s} IS NOT NULL AND {amount} IS NULL AND NOT {foreign}")),
         f"{s} IS NULL")
 
 
 def _address(item: str) -> _Field:
-    """Parsed with string functions (one regular expression is dearer than all of them): the text before the first
-    digit holds 上海市, the district, the street or town and the road; the rest lane 弄, number 号, building 号楼
-    栋 幢 座, and floor or room."""
-    raw, a, h, t, r1, dk, lane_at, r, t2, se, n, rd, t3, be, t4 = (_c(item, k) for k in (
-        "raw", "a", "h", "t", "r1", "dk", "lane_at", "r", "t2", "se", "n", "rd", "t3", "be", "t4"))
+    """Parsed with string functions (one regular expression costs as much as several of them): the text before the
+    first digit holds 上海市, the district, the street or town and the road; the rest lane 弄, number 号, building
+    号楼 栋 幢 座, and floor or room."""
+    raw, a, h, t, skip, dk, r, se, lane, num_at, num, bldg, road, room = (_c(item, k) for k in (
+        "raw", "a", "h", "t", "skip", "dk", "r", "se", "lane", "num_at", "num", "bldg", "road", "room"))
     keys = {**DISTRICT_ALIASES, **HISTORICAL_DISTRICTS}
-    by_length = {size: [k for k in keys if len(k) == size] for size in (3, 4)}
+    by_length = {size: [k for k in keys if len(k) == size] for size in (4, 3)}  # 浦东新区 before 浦东区
 
-    def end_of(text: str, *marks: str) -> str:  # where the first of the marks found (not at the start) ends, else 0
-        whens = " ".join(f"WHEN strpos({text}, '{m}') > 1 THEN strpos({text}, '{m}') + {len(m) - 1}" for m in marks)
+    def end_of(text: str, marks: tuple[str, ...], after: str = "1") -> str:  # where the first mark found ends, else 0
+        whens = " ".join(f"WHEN contains({text}, '{m}') AND strpos({text}, '{m}') > {after} "
+                         f"THEN strpos({text}, '{m}') + {len(m) - 1}" for m in marks)
         return f"CASE {whens} ELSE 0 END"
+
+    def district(size: int, names: list[str]) -> str:
+        start = f"substr({h}, {skip} + 1, {size})"
+        return f"WHEN {sql_among(start, names)} THEN {start}"
 
     def ends_with(text: str, *marks: str) -> str:
         return f"length({text}) > 1 AND ({' OR '.join(f'suffix({text}, {sql_literal(m)})' for m in marks)})"
-    number = f"{n} > 1 AND substr({t2}, {n} + 1, 1) <> '楼'"
-    parts = {"district": f"CASE {dk} {' '.join(f'WHEN {sql_literal(k)} THEN {sql_literal(v)}' for k, v in keys.items())} END",
+    parts = {"district": f"[{sql_list(keys.values())}][list_position([{sql_list(keys)}], {dk})]",
              "street": f"CASE WHEN {se} > 0 THEN substr({r}, 1, {se}) END",
-             "road": f"CASE WHEN {ends_with(rd, '路', '街', '大道', '巷', '弄')} THEN {rd} END",
-             "lane": f"CASE WHEN {lane_at} > 1 THEN substr({t}, 1, {lane_at}) END",
-             "number": f"CASE WHEN {number} THEN substr({t2}, 1, {n}) END",
-             "building": f"CASE WHEN {be} > 0 THEN substr({t3}, 1, {be}) END",
-             "room": f"CASE WHEN {ends_with(t4, '室', '层', '楼')} THEN {t4} END"}
+             "road": f"CASE WHEN {ends_with(road, '路', '街', '大道', '巷', '弄')} THEN {road} END",
+             "lane": f"CASE WHEN {lane} > 0 THEN substr({t}, 1, {lane}) END",
+             "number": f"CASE WHEN {num} > 0 THEN substr({t}, {lane} + 1, {num} - {lane}) END",
+             "building": f"CASE WHEN {bldg} > 0 THEN substr({t}, greatest({lane}, {num}) + 1, "
+                         f"{bldg} - greatest({lane}, {num})) END",
+             "room": f"CASE WHEN {ends_with(room, '室', '层', '楼')} THEN {room} END"}
     return _Field(item, (
         ((a, clean_sql(raw, simplify=True, table=_T2S_COLUMN)),),
         ((h, f"regexp_extract({a}, '^[^0-9A-Za-z]*')"),),
         ((t, f"substr({a}, length({h}) + 1)"),
-         (r1, f"CASE WHEN starts_with({h}, '中国上海市') THEN substr({h}, 6) WHEN starts_with({h}, '上海市') "
-              f"THEN substr({h}, 4) WHEN starts_with({h}, '上海') THEN substr({h}, 3) ELSE {h} END")),
-        ((dk, f"CASE WHEN {_among(f'substr({r1}, 1, 4)', by_length[4])} THEN substr({r1}, 1, 4) "
-              f"WHEN {_among(f'substr({r1}, 1, 3)', by_length[3])} THEN substr({r1}, 1, 3) END"),
-         (lane_at, f"strpos({t}, '弄')")),
-        ((r, f"substr({r1}, coalesce(length({dk}), 0) + 1)"), (t2, f"substr({t}, {lane_at} + 1)")),
-        ((se, end_of(r, "街道", "新区", "镇", "乡")), (n, f"strpos({t2}, '号')")),
-        ((rd, f"substr({r}, {se} + 1)"), (t3, f"CASE WHEN {number} THEN substr({t2}, {n} + 1) ELSE {t2} END")),
-        ((be, end_of(t3, "号楼", "栋", "幢", "座")),),
-        ((t4, f"substr({t3}, {be} + 1)"),),
+         (skip, f"CASE WHEN starts_with({h}, '中国上海市') THEN 5 WHEN starts_with({h}, '上海市') THEN 3 "
+                f"WHEN starts_with({h}, '上海') THEN 2 ELSE 0 END")),
+        ((dk, f"CASE {' '.join(district(size, names) for size, names in by_length.items())} END"),
+         (lane, f"CASE WHEN contains({t}, '弄') AND strpos({t}, '弄') > 1 THEN strpos({t}, '弄') ELSE 0 END"),
+         (num_at, f"CASE WHEN contains({t}, '号') THEN strpos({t}, '号') ELSE 0 END")),
+        ((r, f"substr({h}, {skip} + coalesce(length({dk}), 0) + 1)"),
+         (num, f"CASE WHEN {num_at} > {lane} + 1 AND substr({t}, {num_at} + 1, 1) <> '楼' THEN {num_at} ELSE 0 END")),
+        ((se, end_of(r, ("街道", "新区", "镇", "乡"))),
+         (bldg, end_of(t, ("号楼", "栋", "幢", "座"), f"greatest({lane}, {num}) + 1"))),
+        ((road, f"substr({r}, {se} + 1)"), (room, f"substr({t}, greatest({lane}, {num}, {bldg}) + 1)")),
     ), ((item, a), *((f"{item}_{k}", v) for k, v in parts.items())), (
         ("address.district_unknown", f"{a} IS NOT NULL AND {dk} IS NULL"),
-        ("address.district_historical", _among(dk, HISTORICAL_DISTRICTS)),
+        ("address.district_historical", sql_among(dk, HISTORICAL_DISTRICTS)),
     ), f"{a} IS NULL")
 
 
-def _fields(kind: str, today: str, required: Collection[str]) -> tuple[list[_Field], list[tuple[str, str | None, str]]]:
+_Cross = list[tuple[str, str | None, str]]  # (rule, item or None for the row as a whole, condition)
+
+
+def _fields(kind: str, today: str, required: Collection[str]) -> tuple[list[_Field], _Cross]:
     """The fields of a kind, and its checks across fields: (rule, item or None for the row, condition)."""
     def date(item: str) -> _Field:
         return _date(item, today, required=item in required)
     if kind == "people":
-        fields = [_citizen_id("id_number", "id", today, full=True), _person_name("name"), _code("sex", SEX, "sex.unknown"),
-                  date("birth_date"), _code("ethnicity", ETHNICITY, "ethnicity.unknown"),
+        fields = [_citizen_id("id_number", "id", today, full=True), _person_name("name"),
+                  _code("sex", SEX, "sex.unknown"), date("birth_date"), _code("ethnicity", ETHNICITY, "ethnicity.unknown"),
                   _address("household_address"), _address("residence_address"), date("registered_on"),
                   date("updated_on"), date("death_date"), _phone("phone"),
                   _code("marital_status", MARITAL_STATUS, "marital_status.unknown"),
                   _code("insurance_status", INSURANCE_STATUS, "insurance_status.unknown"),
                   _credit_code("employer_credit_code", "employer_credit_code", full=False)]
         status, born, birth = _c("id_number", "status"), _c("id_number", "born"), _c("birth_date", "d")
-        matched = f"{status} IN ('valid18', 'upgradable15')"
+        matched = sql_among(status, ("valid18", "upgradable15"))
         cross = [("cross.birth_date_mismatch", "birth_date", f"{matched} AND {birth} <> {born}"),
-                 ("cross.sex_mismatch", "sex", f"{matched} AND {_c('sex', 'code')} IN ('1', '2') AND "
+                 ("cross.sex_mismatch", "sex", f"{matched} AND {sql_among(_c('sex', 'code'), '12')} AND "
                                                f"{_c('sex', 'code')} <> CASE WHEN {_c('id_number', 'body')} % 2 = 1 "
                                                "THEN '1' ELSE '2' END"),
                  ("cross.death_before_birth", "death_date",
                   f"{_c('death_date', 'd')} < coalesce({birth}, CASE WHEN {matched} THEN {born} END)"),
-                 ("person.no_key", None, f"{status} NOT IN ({sql_list(_USABLE_ID)}) AND "
+                 ("person.no_key", None, f"NOT {sql_among(status, _USABLE_ID)} AND "
                                          f"({_c('name', 'n')} IS NULL OR {birth} IS NULL)")]
         return fields, cross
     if kind == "entities":
@@ -334,19 +277,18 @@ def _fields(kind: str, today: str, required: Collection[str]) -> tuple[list[_Fie
                   _person_name("legal_rep_name"), _citizen_id("legal_rep_id_number", "legal_rep_id", today, full=False),
                   _capital("registered_capital"), date("established_on"),
                   _code("registration_status", REGISTRATION_STATUS, "registration_status.unknown"),
-                  _address("domicile"), _text("business_scope"), _text("taxpayer_name"),
+                  _address("domicile"), _text("business_scope", prose=True), _text("taxpayer_name"),
                   _code("tax_registration_status", TAX_REGISTRATION_STATUS, "registration_status.unknown"),
                   _address("business_address"), date("updated_on")]
         name = f"coalesce({_c('company_name', 'n')}, {_c('taxpayer_name', 'n')})"
-        return fields, [("entity.no_key", None, f"{_c('credit_code', 'status')} NOT IN ({sql_list(_USABLE_CREDIT)}) "
+        return fields, [("entity.no_key", None, f"NOT {sql_among(_c('credit_code', 'status'), _USABLE_CREDIT)} "
                                                 f"AND {name} IS NULL")]
     raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
 
 
-def _checks(fields: list[_Field], cross: list[tuple[str, str | None, str]], delivered: Collection[str],
-            required: Collection[str]) -> list[tuple[str, str | None, str]]:
+def _checks(fields: list[_Field], cross: _Cross, delivered: Collection[str], required: Collection[str]) -> _Cross:
     """(rule, item, condition) of every check that applies: an item the source lacks is not checked."""
-    checks: list[tuple[str, str | None, str]] = []
+    checks: _Cross = []
     for f in (f for f in fields if f.item in delivered):
         if f.item in _NAME_ITEMS:
             checks.append(("name.missing", f.item, f.empty))
@@ -377,7 +319,8 @@ def standardize_sql(source: str, kind: str, columns: Collection[str], *, today: 
     query = f"SELECT *, {flags} FROM ({query})"
     items = [f"CASE WHEN \"_f{i}\" THEN {{'rule': {sql_literal(rule)}, 'item': "
              f"{sql_literal(item) if item else 'NULL'}::VARCHAR, 'value': {_c(item, 'raw') if item else 'NULL'}"
-             f"::VARCHAR, 'severity': {sql_literal(RULES[rule].severity)}}} END" for i, (rule, item, _) in enumerate(checks)]
+             f"::VARCHAR, 'severity': {sql_literal(RULES[rule].severity)}}} END"
+             for i, (rule, item, _) in enumerate(checks)]
     failed = " OR ".join(f'"_f{i}"' for i in range(len(checks))) or "FALSE"
     hard = " OR ".join(f'"_f{i}"' for i, (rule, _, _) in enumerate(checks) if RULES[rule].severity == "hard")
     findings = (f"CASE WHEN {failed} THEN list_filter([{', '.join(items)}], lambda f_: f_ IS NOT NULL) "
@@ -391,8 +334,8 @@ def standardize(con: duckdb.DuckDBPyConnection, source: str, target: str, kind: 
     """Create table ``target`` from the feed ``source`` (a table, a view or e.g. ``read_parquet('f.parquet')``).
 
     ``kind`` is "people" or "entities". The target has ``row``, the canonical columns, ``findings`` (a list of
-    STRUCT(rule, item, value): every rule of :data:`RULES` the row failed, value as delivered) and ``hard``. Items
-    the source lacks are NULL and not checked. ``required`` (default ``REQUIRED[kind]``) names the items whose
+    STRUCT(rule, item, value, severity): every rule of :data:`RULES` the row failed, the value as delivered) and
+    ``hard``. Items the source lacks are NULL and not checked. ``required`` (default ``REQUIRED[kind]``) names the items whose
     emptiness is a finding and whose unparseable date is hard; ``today`` (default today) dates the future.
     """
     columns = _columns(con, source)

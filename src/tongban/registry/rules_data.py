@@ -3,8 +3,9 @@
 Every finding names a rule of :data:`RULES`: a stable code, its GB/T 36344 quality dimension, a severity (``hard``: the
 row goes to quarantine; ``soft``: the value is dropped or kept with a flag) and an English msgid whose placeholders are
 the finding's ``item`` and ``value``. The code tables map the codes and the words departments write to one canonical
-code. :data:`T2S` maps single traditional characters to simplified ones; it is generated, see its comment. The
-patterns at the end are the regular expressions (RE2, as DuckDB runs them) that the SQL of tongban.registry.rules uses.
+code. :data:`T2S` maps single traditional characters to simplified ones; it is generated, see its comment. Then
+come the regular expressions (RE2, as DuckDB runs them) and the SQL expressions of single values that
+tongban.registry.rules builds its query from; they are pure functions of SQL text, re-exported there.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from tongban.standards import HISTORICAL_SHANGHAI, SHANGHAI_DISTRICTS
+from tongban.standards import HISTORICAL_SHANGHAI, PROVINCES, SHANGHAI_DISTRICTS, USCC_CHARSET
 
 DIMENSIONS: dict[str, str] = {
     "conformance": "规范性", "completeness": "完整性", "accuracy": "准确性",
@@ -61,7 +62,8 @@ _RULES = (
          _("{value} is not a date such as 2024-05-31, and {item} is required")),
     Rule("date.future", "accuracy", "soft", _("{value} is in the future")),
     Rule("date.too_early", "accuracy", "soft", _("{value} is before 1900")),
-    Rule("sex.unknown", "conformance", "soft", _("{value} is not a sex code of GB/T 2261.1 (1 男, 2 女, 0, 9)")),
+    Rule("sex.unknown", "conformance", "soft",
+         _("{value} is not a sex code of GB/T 2261.1 (1 male, 2 female, 0 unknown, 9 not stated)")),
     Rule("ethnicity.unknown", "conformance", "soft", _("{value} is not an ethnic group code or name of GB/T 3304")),
     Rule("marital_status.unknown", "conformance", "soft", _("{value} is not a marital status code of GB/T 4766")),
     Rule("insurance_status.unknown", "conformance", "soft", _("{value} is not a known insurance status")),
@@ -69,7 +71,7 @@ _RULES = (
     Rule("phone.invalid", "conformance", "soft", _("{value} is neither a mobile number nor a Shanghai landline")),
     Rule("capital.invalid", "conformance", "soft", _("{value} is not an amount of money")),
     Rule("capital.currency", "conformance", "soft",
-         _("{value} is not in renminbi: the amount was not converted to 万元")),
+         _("{value} is not in renminbi: the amount was not converted")),
     Rule("address.district_unknown", "completeness", "soft", _("No Shanghai district can be read from {value}")),
     Rule("address.district_historical", "timeliness", "soft",
          _("{value} names a district that no longer exists: the current district is used")),
@@ -264,10 +266,89 @@ ID_RE = "[0-9]{17}[0-9X]|[0-9]{15}"
 USCC_RE = "[0-9A-HJ-NP-RTUW-Y]{18}"
 MOBILE_RE = "1[3-9][0-9]{9}"
 DATE_RE = r"^(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))(?:[T ]?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-CAPITAL_RE = r"^(?:人民币)?(\d+(?:\.\d+)?)(亿|万)?(元)?(?:人民币)?$"
 FOREIGN_RE = "美元|美金|港元|港币|欧元|日元|英镑|USD|HKD|EUR|JPY|GBP"
 
 # District names an address may start with → the current district; the retired ones are flagged.
 DISTRICT_ALIASES = {**{name: name for name in SHANGHAI_DISTRICTS.values()}, "浦东区": "浦东新区"}
 HISTORICAL_DISTRICTS = {name: SHANGHAI_DISTRICTS[current] for name, current, _ in HISTORICAL_SHANGHAI.values()}
 ADDRESS_PARTS = ("district", "street", "road", "lane", "number", "building", "room")
+
+# The variable register() sets on a connection; fold_sql(simplify=True) reads it, or a column holding its value.
+T2S_VARIABLE = "tongban_t2s"
+T2S_TABLE = f"getvariable('{T2S_VARIABLE}')"
+
+
+def sql_among(expr: str, values: Iterable[str]) -> str:
+    """Membership in a constant list (IN with many constants would become a join)."""
+    return f"list_contains([{sql_list(values)}], {expr})"
+
+
+def fold_sql(expr: str, *, upper: bool = False, simplify: bool = False, dots: bool = False,
+             table: str = T2S_TABLE) -> str:
+    """Full-width ASCII to half-width, every whitespace (the ideographic space too) removed, '' to NULL; optionally
+    upper-cased, traditional characters simplified (``table``: the list tongban.registry.rules.register sets, or a
+    column holding it, which is much faster), and the dots written in transliterated names made the middle dot ·."""
+    chars, ch = f"string_split({expr}, '')", "ch_[1]" if simplify else "ch_"
+    cases = [f"WHEN ord({ch}) IN ({', '.join(map(str, SPACES))}) THEN ''"]
+    if dots:
+        cases.append(f"WHEN {ch} IN ({sql_list(DOTS)}) THEN '·'")
+    cases.append(f"WHEN ord({ch}) BETWEEN 65281 AND 65374 THEN chr(ord({ch}) - 65248)")
+    if simplify:  # the simplified character of each, looked up in one list_select
+        index = (f"list_transform({chars}, lambda i_: CASE WHEN ord(i_) BETWEEN {T2S_FIRST} AND {T2S_LAST} "
+                 f"THEN ord(i_) - {T2S_FIRST - 1} ELSE 0 END)")
+        chars = f"list_zip({chars}, list_select({table}, {index}))"
+    body = (f"array_to_string(list_transform({chars}, lambda ch_: CASE {' '.join(cases)} "
+            f"{'WHEN ch_[2] > 0 THEN chr(ch_[2]) ELSE ch_[1]' if simplify else 'ELSE ch_'} END), '')")
+    return f"nullif({f'upper({body})' if upper else body}, '')"
+
+
+def clean_sql(expr: str, *, upper: bool = False, simplify: bool = False, table: str = T2S_TABLE) -> str:
+    """``fold_sql``, run only on the values that need it (a guard expression finds them)."""
+    guard = TEXT_GUARD if simplify else CODE_GUARD
+    plain = f"upper({expr})" if upper else expr
+    return (f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN NULL WHEN regexp_matches({expr}, '{guard}') "
+            f"THEN {fold_sql(expr, upper=upper, simplify=simplify, table=table)} ELSE {plain} END")
+
+
+def id_check_char_sql(body: str) -> str:
+    """The GB 11643 MOD 11-2 check character of a BIGINT holding the first 17 digits."""
+    terms = " + ".join(f"({body} // {10 ** (16 - i)} % 10) * {pow(2, 17 - i, 11)}" for i in range(17))
+    return f"substr('10X98765432', ({terms}) % 11 + 1, 1)"
+
+
+def uscc_check_char_sql(code: str) -> str:
+    """The GB 32100 check character of a code's first 17 characters (charset 0-9 A-Y without I O S V Z)."""
+    terms = " + ".join(f"(instr('{USCC_CHARSET}', substr({code}, {i + 1}, 1)) - 1) * {pow(3, i, 31)}"
+                       for i in range(17))
+    return f"substr('{USCC_CHARSET}', (31 - ({terms}) % 31) % 31 + 1, 1)"
+
+
+def org_check_char_sql(code: str) -> str:
+    """The GB 11714 check character of the organisation code in characters 9 to 16 of a credit code."""
+    terms = " + ".join(f"(instr('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', substr({code}, {9 + i}, 1)) - 1) * {w}"
+                       for i, w in enumerate((3, 7, 9, 10, 5, 8, 4, 2)))
+    return f"substr('123456789X0', 11 - ({terms}) % 11, 1)"
+
+
+def division_known_sql(code: str) -> str:
+    """True when a six-digit code is a GB/T 2260 division as tongban.standards knows them (retired Shanghai too)."""
+    return (f"CASE WHEN {sql_among(code, [*SHANGHAI_DISTRICTS, *HISTORICAL_SHANGHAI])} THEN TRUE "
+            f"WHEN NOT {sql_among(f'substr({code}, 1, 2)', PROVINCES)} THEN FALSE "
+            f"WHEN substr({code}, 3, 2) = '00' THEN substr({code}, 5, 2) = '00' "
+            f"WHEN substr({code}, 5, 2) = '00' THEN substr({code}, 1, 2) <> '31' OR {code} = '310100' "
+            f"ELSE substr({code}, 1, 2) <> '31' END")
+
+
+def date_sql(expr: str) -> str:
+    """A DATE from YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or YYYY年M月D日 (a time after it is ignored)."""
+    spaced = f"replace(trim({expr}), ' ', 'T')"  # folding drops spaces: "2024-5-3 10:20" must not read as 31 May
+    return (f"CASE WHEN strlen({expr}) = 10 AND {expr} LIKE '____-__-__' THEN try_cast({expr} AS DATE) "
+            f"WHEN {expr} <> '' THEN try_cast(regexp_replace({clean_sql(spaced)}, '{DATE_RE}', '\\1-\\2\\4-\\3\\5') "
+            "AS DATE) END")
+
+
+def code_sql(expr: str, table: dict[str, str]) -> str:
+    """The canonical code of a code or word of ``table`` (e.g. rules_data.SEX), NULL when it is not in it."""
+    keys, values = f"[{sql_list(table)}]", f"[{sql_list(table.values())}]"
+    return (f"CASE WHEN list_contains({keys}, {expr}) THEN {values}[list_position({keys}, {expr})] "
+            f"WHEN {expr} <> '' THEN {values}[list_position({keys}, {fold_sql(expr, upper=True)})] END")
