@@ -46,7 +46,7 @@ def tongban(cli_env: dict[str, str]):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def seeded(tongban) -> Result:  # type: ignore[no-untyped-def]
-    result = tongban("demo", "seed")
+    result = tongban("demo", "seed", "--people", "0")  # the population build has its own test (test_registry_cli)
     assert result.exit_code == 0, result.output
     return result
 
@@ -101,7 +101,7 @@ def test_demo_seed_creates_departments_and_seven_accounts_and_prints_them(seeded
 
 def test_demo_seed_a_second_time_creates_nothing(seeded, tongban, engine):
     users_before = count(engine, User)
-    again = tongban("demo", "seed")
+    again = tongban("demo", "seed", "--people", "0")
     assert again.exit_code == 0, again.output
     assert "0 departments and 0 accounts created" in again.output
     assert count(engine, User) == users_before == 7

@@ -34,3 +34,22 @@ def test_an_unknown_resource_exits_2(seeded, tongban, tmp_path: Path):  # noqa: 
     feed = tmp_path / "f.csv"
     feed.write_text(f"{HEADER}\n", encoding="utf-8")
     assert_clean_failure(tongban("registry", "ingest", str(feed), "--resource", "不存在的资源"), 2)
+
+
+def test_demo_seed_builds_the_population_base_from_the_city_feeds_once(tongban, engine):  # noqa: F811
+    from sqlalchemy import func, select
+
+    from tongban.registry.model import Build, Feed, Person
+
+    first = tongban("demo", "seed", "--people", "300")
+    assert first.exit_code == 0, first.output
+    assert "300" in first.output
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Feed)) == 6
+        assert conn.scalar(select(func.count()).select_from(Person)) > 250
+        assert conn.scalar(select(Build.status)) == "published"
+    again = tongban("demo", "seed", "--people", "300")
+    assert again.exit_code == 0, again.output
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Feed)) == 6
+        assert conn.scalar(select(func.count()).select_from(Build)) == 1
