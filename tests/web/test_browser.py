@@ -27,10 +27,10 @@ EXPECTED_NAV: dict[str, list[str]] = {
     "enterprise": ["/", "/account"],
     "clerk": ["/", "/catalog", "/catalog/stats", "/account"],
     "approver": ["/", "/catalog", "/catalog/stats", "/account"],
-    "data_admin": ["/", "/catalog", "/catalog/mine", "/catalog/stats", "/clients", "/account"],
-    "operator": ["/", "/catalog", "/catalog/review", "/catalog/stats", "/admin/departments", "/admin/users", "/clients",
-                 "/account"],
-    "auditor": ["/", "/catalog", "/catalog/stats", "/admin/users", "/clients", "/audit", "/account"],
+    "data_admin": ["/", "/catalog", "/catalog/mine", "/catalog/stats", "/registry", "/clients", "/account"],
+    "operator": ["/", "/catalog", "/catalog/review", "/catalog/stats", "/registry", "/admin/departments",
+                 "/admin/users", "/clients", "/account"],
+    "auditor": ["/", "/catalog", "/catalog/stats", "/registry", "/admin/users", "/clients", "/audit", "/account"],
 }
 
 
