@@ -223,6 +223,7 @@ def _fail(sessions: sessionmaker[Session], build_id: int, exc: BaseException) ->
                                 finished_at=utcnow()))
 
 
-def latest_builds(session: Session, base: str, limit: int = 10) -> list[Build]:
-    """The newest builds of a base."""
-    return list(session.scalars(select(Build).where(Build.base == base).order_by(Build.id.desc()).limit(limit)))
+def may_build(actor: Actor, base: str) -> None:
+    """Refuse (audited) unless ``actor`` may start a build of ``base`` — checked before a page starts one in the
+    background, where the build's own check would come too late to answer the request."""
+    require(actor, Action.REGISTRY_BUILD, target_id=base, event="registry.build")

@@ -48,9 +48,19 @@ def _citizen_id(raw: str) -> str:
                            errors=[FieldError("id_number", exc.template, params=exc.params, code=exc.rule)]) from None
 
 
+def may_look_up(actor: Actor) -> None:
+    """Refuse (audited) unless ``actor`` may look up golden records (the look-up page, before any query)."""
+    require(actor, Action.REGISTRY_RECORDS, target_id="person", event="registry.lookup")
+
+
+def may_read(actor: Actor) -> None:
+    """Refuse unless ``actor`` may see the base's state (counts, builds, progress)."""
+    require(actor, Action.REGISTRY_READ, Target(department_id=actor.department_id))
+
+
 def lookup_person(session: Session, actor: Actor, raw_id: str) -> tuple[Person, list[FieldView]]:
     """The golden record of one person (a 15-digit number is upgraded first), each field with its source."""
-    require(actor, Action.REGISTRY_RECORDS, target_id="person", event="registry.lookup")
+    may_look_up(actor)
     number = _citizen_id(raw_id)
     person = session.get(Person, number)
     record(session, AuditEvent("registry.lookup", actor_ref(actor), "allowed" if person else "failed", "person",

@@ -12,9 +12,8 @@ from starlette.datastructures import UploadFile
 from tongban.errors import TongbanError
 from tongban.i18n import gettext
 from tongban.identity.policy import Action, Actor, allowed
-from tongban.identity.service import require
 from tongban.registry import reads, service
-from tongban.registry.build import build_base
+from tongban.registry.build import build_base, may_build
 from tongban.web.deps import Csrf, Db, attempt, current_actor
 from tongban.web.jobs import Jobs
 from tongban.web.render import render
@@ -55,7 +54,7 @@ def overview(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
 
 @router.post("/registry/build", dependencies=[Csrf])
 def start_build(request: Request, db: Db, actor: ActorDep) -> RedirectResponse:
-    require(actor, Action.REGISTRY_BUILD, target_id=BASE, event="registry.build")
+    may_build(actor, BASE)
     settings, sessions = request.app.state.settings, request.app.state.sessions
 
     def run(job: Any) -> dict[str, Any]:
@@ -71,7 +70,7 @@ def start_build(request: Request, db: Db, actor: ActorDep) -> RedirectResponse:
 
 @router.get("/registry/progress")
 def progress(request: Request, actor: ActorDep) -> JSONResponse:
-    require(actor, Action.REGISTRY_READ)
+    reads.may_read(actor)
     job = _jobs(request).get(BASE)
     return JSONResponse(job.as_dict() if job else {"running": False})
 
@@ -111,7 +110,7 @@ async def deliver(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
 
 @router.get("/registry/people", response_class=HTMLResponse)
 def person(request: Request, db: Db, actor: ActorDep, id: str = "") -> HTMLResponse:
-    require(actor, Action.REGISTRY_RECORDS, target_id="person", event="registry.lookup")
+    reads.may_look_up(actor)
     found, error, status = None, None, 200
     if id.strip():
         try:
