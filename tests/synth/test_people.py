@@ -18,6 +18,7 @@ from tongban.standards import (
 )
 from tongban.synth import places
 from tongban.synth._arrow import day, fixed_width
+from tongban.synth.address_library import AddressLibrary
 from tongban.synth.codes import (
     IdSpace, OrgCodes, citizen_ids, id_check_bytes, old_ids, org_check_bytes, uscc_check_bytes,
 )
@@ -34,15 +35,16 @@ def _space(salt: int = 7) -> IdSpace:
 
 
 def _people(count: int, seed: int = 1, death_rate: float = 0.007):
-    return generate_people(np.random.default_rng(seed), count, _space(), death_rate)
+    return generate_people(np.random.default_rng(seed), count, _space(), death_rate, AddressLibrary(count // 6, 1))
 
 
 @pytest.fixture(scope="module")
 def city():
     """20,000 people and 2,700 entities with employment, as one chunk of a run."""
     rng = np.random.default_rng(11)
-    people = generate_people(rng, 20_000, _space(), 0.007)
-    entities = generate_entities(rng, 2_700, 0, people, OrgCodes(rng))
+    library = AddressLibrary.for_people(20_000, 11)
+    people = generate_people(rng, 20_000, _space(), 0.007, library)
+    entities = generate_entities(rng, 2_700, 0, people, OrgCodes(rng), library)
     people = employ(rng, people, entities.trading_codes())
     return people, people.truth().to_pylist(), entities, entities.table.to_pylist()
 

@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tongban.cli._runtime import console, fail
+from tongban.synth.address_library import library_size
 from tongban.synth.faults import FaultRates
-from tongban.synth.feeds import FEEDS
+from tongban.synth.feeds import ALL_FEEDS
 from tongban.synth.generate import DEFAULT_CHUNK, TRUTH_DIR, CityRequest, WrittenFile, entities_for, write_city
 
 app = typer.Typer(help="Synthetic department feeds (people and entities) with ground truth.", no_args_is_help=True)
@@ -32,6 +33,8 @@ _FAULT_HELP = "Change one fault rate, e.g. --fault duplicate=0.05 (repeatable; n
 _CLEAN_HELP = "Inject no faults at all (people still die at the usual rate)."
 _ENTITIES_HELP = "How many entities (default: one per 7.3 people, Shanghai's ratio)."
 _CHUNK_HELP = "People (or entities) generated and written at a time; bounds memory."
+_LIBRARY_HELP = ("Also write address_library.csv, the standard address library every address is drawn from "
+                 "(one address per 6.15 people).")
 
 
 def parse_count(text: str, option: str, *, minimum: int = 1) -> int:
@@ -83,7 +86,11 @@ def _generate(out: Path, request: CityRequest) -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console, transient=False) as bars:
-            tasks = {"people": bars.add_task("people", total=request.people)} if request.people_feeds else {}
+            tasks: dict[str, TaskID] = {}
+            if request.address_library:
+                tasks["addresses"] = bars.add_task("addresses", total=library_size(request.people))
+            if request.people_feeds:
+                tasks["people"] = bars.add_task("people", total=request.people)
             tasks["entities"] = bars.add_task("entities", total=request.entities)
             files = write_city(out, request, lambda what, n: bars.advance(tasks[what], n))
     except OSError as exc:
@@ -92,7 +99,7 @@ def _generate(out: Path, request: CityRequest) -> None:
 
 
 def _summary(out: Path, files: list[WrittenFile], seconds: float, request: CityRequest) -> None:
-    specs = {spec.filename: spec for spec in FEEDS}
+    specs = {spec.filename: spec for spec in ALL_FEEDS}
     table = Table(title=f"Written to {out}")
     table.add_column("File", overflow="fold")
     table.add_column("Feed", overflow="fold")
@@ -118,15 +125,16 @@ def people(
     fault: list[str] | None = typer.Option(None, "--fault", metavar="NAME=RATE", help=_FAULT_HELP),
     clean: bool = typer.Option(False, "--clean", help=_CLEAN_HELP),
     chunk_size: int = typer.Option(DEFAULT_CHUNK, "--chunk-size", metavar="N", help=_CHUNK_HELP),
+    address_library: bool = typer.Option(False, "--address-library", help=_LIBRARY_HELP),
 ) -> None:
-    """Write the four population feeds, the two entity feeds and their ground truth.
+    """Write the four population feeds, the two entity feeds and their ground truth (and the address library).
 
-    Example: tongban synth people --count 1M --out feeds/ --seed 42
+    Example: tongban synth people --count 1M --out feeds/ --seed 42 --address-library
     """
     people_count = parse_count(count, "--count")
     entity_count = entities_for(people_count) if entities is None else parse_count(entities, "--entities", minimum=0)
     request = CityRequest(people_count, entity_count, _check_seed(seed), parse_rates(fault, clean),
-                          parse_count(str(chunk_size), "--chunk-size"))
+                          parse_count(str(chunk_size), "--chunk-size"), address_library=address_library)
     _generate(writable_dir(out), request)
 
 
@@ -138,6 +146,7 @@ def entities(
     fault: list[str] | None = typer.Option(None, "--fault", metavar="NAME=RATE", help=_FAULT_HELP),
     clean: bool = typer.Option(False, "--clean", help=_CLEAN_HELP),
     chunk_size: int = typer.Option(DEFAULT_CHUNK, "--chunk-size", metavar="N", help=_CHUNK_HELP),
+    address_library: bool = typer.Option(False, "--address-library", help=_LIBRARY_HELP),
 ) -> None:
     """Write the registry and tax feeds of market entities and their ground truth (no population feeds).
 
@@ -145,5 +154,6 @@ def entities(
     """
     entity_count = parse_count(count, "--count")
     request = CityRequest(entity_count, entity_count, _check_seed(seed), parse_rates(fault, clean),
-                          parse_count(str(chunk_size), "--chunk-size"), people_feeds=False)
+                          parse_count(str(chunk_size), "--chunk-size"), people_feeds=False,
+                          address_library=address_library)
     _generate(writable_dir(out), request)

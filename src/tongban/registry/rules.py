@@ -6,7 +6,8 @@ rules are :data:`RULES`) and ``hard``, true when a hard rule failed and the row 
 functions return the SQL expressions it is built from, for other queries; those that simplify characters need
 :func:`register` on the connection first. :func:`quality_summary` counts checked, passed and failed values per item
 and GB/T 36344 dimension. Every check runs on whole columns: a value takes a fast path when it is already canonical
-(one regular expression or none) and is folded character by character only when it is not.
+(one regular expression or none) and is folded character by character only when it is not. The kinds are people,
+entities and the standard address library (its own fields are in tongban.registry.addresses).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from tongban.registry.addresses import library_fields
 from tongban.registry.rules_data import (
     ADDRESS_PARTS, CLEAN_NAME_RE, DIMENSIONS, DISTRICT_ALIASES, ETHNICITY, FOREIGN_RE, HISTORICAL_DISTRICTS,
     ID_RE, INSURANCE_STATUS, MARITAL_STATUS, MOBILE_RE, REGISTRATION_STATUS, RULES, SEX, T2S, T2S_FIRST, T2S_LAST,
@@ -24,6 +26,8 @@ from tongban.registry.rules_data import (
     division_known_sql, fold_sql, id_check_char_sql, org_check_char_sql, sql_among, sql_list, sql_literal,
     uscc_check_char_sql,
 )
+from tongban.registry.rules_data import Field as _Field
+from tongban.registry.rules_data import working as _c
 from tongban.standards import PROVINCES
 
 __all__ = [
@@ -32,13 +36,15 @@ __all__ = [
     "org_check_char_sql", "quality_summary", "register", "standardize", "standardize_sql", "uscc_check_char_sql",
 ]  # fmt: skip
 
-KINDS = ("people", "entities")
+KINDS = ("people", "entities", "addresses")
 FINDING = "STRUCT(rule VARCHAR, item VARCHAR, value VARCHAR, severity VARCHAR)"
 ID_STATUSES = ("valid18", "upgradable15", "checksum_fail", "bad_birth_date", "bad_division", "bad_format", "missing")
 CREDIT_STATUSES = ("valid", "checksum_fail", "org_checksum_fail", "bad_division", "bad_format", "missing")
 # Items whose emptiness is a finding, and whose unparseable date quarantines the row, unless the caller says otherwise.
-REQUIRED: dict[str, tuple[str, ...]] = {"people": ("id_number", "birth_date"),
-                                        "entities": ("credit_code", "established_on")}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "people": ("id_number", "birth_date"), "entities": ("credit_code", "established_on"),
+    "addresses": ("address_code", "district_code", "road_name", "house_number", "longitude", "latitude"),
+}
 EARLIEST_DATE = datetime.date(1900, 1, 1)  # earlier dates are flagged
 ID_EARLIEST_BIRTH = datetime.date(1800, 1, 1)  # as tongban.standards.idcard
 _USABLE_ID = ("valid18", "upgradable15", "checksum_fail")  # a key for matching, if a doubtful one
@@ -55,21 +61,6 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     for trad, simp in T2S.items():
         table[ord(trad) - T2S_FIRST] = ord(simp)
     con.execute(f"SET VARIABLE {T2S_VARIABLE} = ?::INTEGER[]", [table])
-
-
-@dataclass(frozen=True)
-class _Field:
-    """One item's SQL: columns computed in stages (each may use the earlier ones), outputs and checks."""
-
-    item: str
-    stages: tuple[tuple[tuple[str, str], ...], ...]
-    outputs: tuple[tuple[str, str], ...]
-    checks: tuple[tuple[str, str], ...]  # (rule, condition) about this item
-    empty: str
-
-
-def _c(item: str, name: str) -> str:
-    return f'"_{item}__{name}"'
 
 
 def _citizen_id(item: str, prefix: str, today: str, *, full: bool) -> _Field:
@@ -283,6 +274,8 @@ def _fields(kind: str, today: str, required: Collection[str]) -> tuple[list[_Fie
         name = f"coalesce({_c('company_name', 'n')}, {_c('taxpayer_name', 'n')})"
         return fields, [("entity.no_key", None, f"NOT {sql_among(_c('credit_code', 'status'), _USABLE_CREDIT)} "
                                                 f"AND {name} IS NULL")]
+    if kind == "addresses":  # the standard address library: see tongban.registry.addresses
+        return library_fields(_text("road_name"), _address("address"))
     raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
 
 
@@ -333,8 +326,8 @@ def standardize(con: duckdb.DuckDBPyConnection, source: str, target: str, kind: 
                 today: datetime.date | None = None, required: Collection[str] | None = None) -> None:
     """Create table ``target`` from the feed ``source`` (a table, a view or e.g. ``read_parquet('f.parquet')``).
 
-    ``kind`` is "people" or "entities". The target has ``row``, the canonical columns, ``findings`` (a list of
-    STRUCT(rule, item, value, severity): every rule of :data:`RULES` the row failed, the value as delivered) and
+    ``kind`` is "people", "entities" or "addresses". The target has ``row``, the canonical columns, ``findings`` (a
+    list of STRUCT(rule, item, value, severity): every rule of :data:`RULES` the row failed, the value as delivered) and
     ``hard``. Items the source lacks are NULL and not checked. ``required`` (default ``REQUIRED[kind]``) names the items whose
     emptiness is a finding and whose unparseable date is hard; ``today`` (default today) dates the future.
     """

@@ -80,6 +80,19 @@ _RULES = (
     Rule("cross.sex_mismatch", "consistency", "soft",
          _("The sex {value} differs from the one the citizen ID number encodes")),
     Rule("cross.death_before_birth", "consistency", "soft", _("The death date {value} is before the birth date")),
+    Rule("address.no_key", "completeness", "hard",
+         _("The standard address cannot be used: it has no valid address code")),
+    Rule("address_code.format", "conformance", "soft", _("{value} is not a standard address code of 24 digits")),
+    Rule("address_code.district_mismatch", "consistency", "soft",
+         _("The address code {value} belongs to another district than the district code")),
+    Rule("district.unknown", "conformance", "soft", _("{value} is not a Shanghai district code of GB/T 2260")),
+    Rule("district.historical", "timeliness", "soft", _("{value} is a retired district code: the current one is used")),
+    Rule("street_code.format", "conformance", "soft", _("{value} is not a nine-digit street or town code")),
+    Rule("street_code.district_mismatch", "consistency", "soft",
+         _("The street or town code {value} belongs to another district than the district code")),
+    Rule("coordinate.invalid", "conformance", "soft", _("{value} is not a coordinate in decimal degrees")),
+    Rule("coordinate.outside", "accuracy", "soft",
+         _("{value} does not lie in Shanghai: the address's coordinates are dropped")),
 )
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 
@@ -352,3 +365,20 @@ def code_sql(expr: str, table: dict[str, str]) -> str:
     keys, values = f"[{sql_list(table)}]", f"[{sql_list(table.values())}]"
     return (f"CASE WHEN list_contains({keys}, {expr}) THEN {values}[list_position({keys}, {expr})] "
             f"WHEN {expr} <> '' THEN {values}[list_position({keys}, {fold_sql(expr, upper=True)})] END")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One item's SQL in tongban.registry.rules.standardize: working columns computed in stages (each may use the
+    earlier ones), its output columns, its checks (rule, condition) and the condition that it is empty."""
+
+    item: str
+    stages: tuple[tuple[tuple[str, str], ...], ...]
+    outputs: tuple[tuple[str, str], ...]
+    checks: tuple[tuple[str, str], ...]
+    empty: str
+
+
+def working(item: str, name: str) -> str:
+    """The quoted name of one of an item's working columns."""
+    return f'"_{item}__{name}"'

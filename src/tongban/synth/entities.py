@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from tongban.synth import places
 from tongban.synth._arrow import cumulative, dates, day, fixed_width, join, numbered, optional, pick, weighted, words
+from tongban.synth.address_library import AddressLibrary
 from tongban.synth.codes import OrgCodes, credit_codes
 from tongban.synth.people import REFERENCE_DAY, YEAR, People
 
@@ -107,6 +108,7 @@ class Entities:
     codes: np.ndarray  # (n, 18) ASCII bytes of the real credit code
     table: pa.Table  # the true records, as written to truth/entities.csv
     district: np.ndarray
+    business_at: np.ndarray  # index into the address library of the business address
     status: np.ndarray  # index into STATUSES
     rep: np.ndarray  # index of the legal representative in the chunk's People
     tax_registered: np.ndarray
@@ -135,9 +137,10 @@ def _names(rng: np.random.Generator, kind: np.ndarray, industry: np.ndarray, dis
 
 
 def generate_entities(
-    rng: np.random.Generator, size: int, first_index: int, people: People, org: OrgCodes
+    rng: np.random.Generator, size: int, first_index: int, people: People, org: OrgCodes, library: AddressLibrary
 ) -> Entities:
-    """A chunk of ``size`` entities numbered from ``first_index``, represented by adults of ``people``."""
+    """A chunk of ``size`` entities numbered from ``first_index``, represented by adults of ``people``, at addresses
+    of ``library``."""
     kind = weighted(rng, _TYPE_CDF, size)
     industry = weighted(rng, _INDUSTRY_CDF, size)
     district = places.districts(rng, size)
@@ -150,9 +153,11 @@ def generate_entities(
     body = org.bodies(first_index + np.arange(size), established >= REFORM_DAY)
     codes = credit_codes(np.full(size, 9), _TYPE_CATEGORY[kind], places.DISTRICT_CODES[district], body)
     status = weighted(rng, _STATUS_CDF, size)
-    address = places.premises(rng, district)
+    address_at = library.draw(rng, district)
+    address = library.premises(rng, address_at)
     moved = rng.random(size) < 0.15
-    business = pc.if_else(pa.array(moved), places.premises(rng, district), address)
+    business_at = np.where(moved, library.draw(rng, district), address_at)
+    business = pc.if_else(pa.array(moved), library.premises(rng, business_at), address)
     tax_registered = rng.random(size) < TAX_REGISTERED
     capital = optional(numbered(CAPITALS[weighted(rng, _CAPITAL_CDF, size)], "万元人民币"), _TYPE_CATEGORY[kind] == 1)
     table = pa.table({
@@ -167,4 +172,4 @@ def generate_entities(
         "tax_registered": pa.array(tax_registered), "tax_status":
         optional(pick(TAX_STATUSES, _TAX_OF_STATUS[status]), tax_registered),
     })
-    return Entities(codes, table, district, status, rep, tax_registered)
+    return Entities(codes, table, district, business_at, status, rep, tax_registered)

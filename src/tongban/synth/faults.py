@@ -17,6 +17,7 @@ import pyarrow as pa
 FAULT_KINDS: tuple[str, ...] = (
     "missing_id", "mistyped_id", "old_id", "fullwidth_id", "mistyped_code", "name_traditional", "name_homophone",
     "name_space", "stale_address", "conflict_birth_date", "conflict_status", "death", "duplicate",
+    "missing_coordinate", "swapped_coordinate", "old_district_code", "bad_address_code",
 )  # fmt: skip
 _BIT = {kind: 1 << i for i, kind in enumerate(FAULT_KINDS)}
 
@@ -43,6 +44,10 @@ class FaultRates:
     conflict_status: float = 0.03  # tax registration status disagrees with the registry
     duplicate: float = 0.01  # exact duplicate rows, in every feed
     death: float = 0.007  # share of people who died in the last ten years
+    missing_coordinate: float = 0.005  # address library: 经度 and 纬度 empty
+    swapped_coordinate: float = 0.002  # address library: 经度 and 纬度 exchanged, so the point is not in Shanghai
+    old_district_code: float = 0.02  # address library, districts with a retired code: 所属区 is the retired code
+    bad_address_code: float = 0.001  # address library: the code lost its last digit (quarantined downstream)
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

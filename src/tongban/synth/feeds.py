@@ -1,9 +1,10 @@
-"""The six department feeds of the synthetic city: their exact headers, encodings, and how each is drawn.
+"""The department feeds of the synthetic city: their exact headers, encodings, and how each is drawn.
 
 Each builder takes one chunk of people (or entities), picks the rows the department holds, lays out duplicates,
 injects its faults through a :class:`~tongban.synth.faults.FaultPlan` and returns the feed rows with, row for row,
 the true key and the faults. Sex is text (男/女) in the police feed and a GB/T 2261.1 code (1/2) in the health
-feed, as real departments differ; marital status is a GB/T 2261.2 code; dates are ``YYYY-MM-DD``.
+feed, as real departments differ; marital status is a GB/T 2261.2 code; dates are ``YYYY-MM-DD``. Besides the six
+feeds about people and entities, the planning bureau sends the standard address library their addresses come from.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tongban.synth import places
-from tongban.synth._arrow import dates, fixed_width, pick, replace, words
+from tongban.synth._arrow import dates, digits, fixed_width, pick, replace, words
+from tongban.synth.address_library import AddressLibrary, degrees
 from tongban.synth.entities import TAX_STATUSES, Entities
 from tongban.synth.faults import FaultPlan, FaultRates
 from tongban.synth.mangle import code_column, conflicting_days, id_column, name_column
@@ -36,7 +38,7 @@ class FeedSpec:
     department: str
     title: str
     headers: tuple[str, ...]
-    key: str = "person_id"  # or "entity_code"
+    key: str = "person_id"  # or "entity_code", "address_code"
     encoding: str = "utf-8-sig"  # UTF-8 with a byte-order mark, as Excel on Windows expects
 
     @property
@@ -57,9 +59,13 @@ SAMR = FeedSpec("entity_samr", "市场监督管理局", "企业登记信息",
                  "登记状态", "住所", "经营范围", "更新日期"), key="entity_code")
 TAX = FeedSpec("entity_tax", "税务局", "纳税人登记信息",
                ("统一社会信用代码", "纳税人名称", "登记状态", "生产经营地址", "更新日期"), key="entity_code")
+LIBRARY = FeedSpec("address_library", "规划和自然资源局", "标准地址库",
+                   ("标准地址编码", "所属区", "所属街镇", "路（街、巷）名", "门牌号", "楼号", "标准地址", "经度", "纬度"),
+                   key="address_code", encoding="utf-8")  # a GIS export: UTF-8 without a byte-order mark
 PEOPLE_FEEDS = (POLICE, HRSS, CIVIL, HEALTH)
 ENTITY_FEEDS = (SAMR, TAX)
 FEEDS = PEOPLE_FEEDS + ENTITY_FEEDS
+ALL_FEEDS = FEEDS + (LIBRARY,)
 
 _SEX_TEXT = words(["女", "男"])
 _SEX_CODE = words(["2", "1"])
@@ -129,7 +135,7 @@ def civil(rng: np.random.Generator, people: People, rates: FaultRates) -> FeedCh
     ], _take(people.id_text, src))
 
 
-def health(rng: np.random.Generator, people: People, rates: FaultRates) -> FeedChunk:
+def health(rng: np.random.Generator, people: People, rates: FaultRates, library: AddressLibrary) -> FeedChunk:
     """Health archives: most residents, keyed loosely (IDs often missing), with deaths and old addresses."""
     rows = np.flatnonzero(rng.random(people.count) < HEALTH_SHARE)
     plan = FaultPlan(rng, len(rows), rates.duplicate)
@@ -138,7 +144,8 @@ def health(rng: np.random.Generator, people: People, rates: FaultRates) -> FeedC
     born = conflicting_days(plan, people.born[src], rates.conflict_birth_date, LAST_BIRTH)
     ids = _person_ids(plan, people, src, rates, health=True)
     stale = plan.hit("stale_address", rates.stale_address)
-    moved_from = plan.per_original(stale, lambda o: places.homes(rng, people.residence_district[rows[o]]))
+    moved_from = plan.per_original(  # another address of the same district
+        stale, lambda o: library.homes(rng, library.other(rng, people.residence_at[rows[o]])))
     died = plan.mark("death", people.died[src])
     return _finish(HEALTH, plan, [
         name, pick(_SEX_CODE, people.male[src].astype(np.int64)), dates(born), ids,
@@ -163,7 +170,7 @@ def samr(rng: np.random.Generator, entities: Entities, people: People, rates: Fa
     ], fixed_width(entities.codes[src]))
 
 
-def tax(rng: np.random.Generator, entities: Entities, rates: FaultRates) -> FeedChunk:
+def tax(rng: np.random.Generator, entities: Entities, rates: FaultRates, library: AddressLibrary) -> FeedChunk:
     """Tax register: the entities registered for tax, in the tax bureau's status words and business addresses."""
     rows = np.flatnonzero(entities.tax_registered)
     plan = FaultPlan(rng, len(rows), rates.duplicate)
@@ -173,13 +180,39 @@ def tax(rng: np.random.Generator, entities: Entities, rates: FaultRates) -> Feed
     other = (_status_index(status) + plan.integers(1, len(TAX_STATUSES))) % len(TAX_STATUSES)
     conflict = plan.hit("conflict_status", rates.conflict_status)
     stale = plan.hit("stale_address", rates.stale_address)
-    moved_from = plan.per_original(stale, lambda o: places.premises(rng, entities.district[rows[o]]))
+    moved_from = plan.per_original(
+        stale, lambda o: library.premises(rng, library.other(rng, entities.business_at[rows[o]])))
     return _finish(TAX, plan, [
         code_column(plan, entities.codes[src], rates.mistyped_code),
         name_column(plan, _take(_column(truth, "name"), src), rates.name_variant),
         replace(status, conflict, pick(TAX_STATUSES, other[conflict])),
         replace(_take(_column(truth, "business_address"), src), stale, moved_from), _updated(plan),
     ], fixed_width(entities.codes[src]))
+
+
+_RETIRED = np.array([int(places.RETIRED_CODES.get(d.code, 0)) for d in places.DISTRICTS], dtype=np.int64)
+
+
+def address_library(rng: np.random.Generator, library: AddressLibrary, first: int, last: int, rates: FaultRates
+                    ) -> FeedChunk:
+    """The planning bureau's standard address library, addresses ``first`` to ``last - 1``: coordinates missing or
+    swapped, a retired district code, or a code that lost a digit, at their rates; duplicates as in every feed."""
+    plan = FaultPlan(rng, last - first, rates.duplicate)
+    parts = library.parts(first + plan.order)
+    lon, lat = (plan.expand(axis) for axis in library.coordinates(rng, library.parts(np.arange(first, last))))
+    missing = plan.hit("missing_coordinate", rates.missing_coordinate)
+    swapped = plan.hit("swapped_coordinate", rates.swapped_coordinate, ~missing)
+    old = plan.hit("old_district_code", rates.old_district_code, _RETIRED[parts.district] > 0)
+    short = plan.hit("bad_address_code", rates.bad_address_code)
+    codes = library.codes(parts)
+    district = np.where(old, _RETIRED[parts.district], places.DISTRICT_CODES[parts.district])
+    longitude, latitude = np.where(swapped, lat, lon), np.where(swapped, lon, lat)
+    return _finish(LIBRARY, plan, [
+        replace(codes, short, pc.utf8_slice_codeunits(codes.filter(pa.array(short)), 0, 23)),
+        fixed_width(digits(district, 6)), library.street_codes(parts), library.roads(parts),
+        library.house_numbers(parts), library.building_numbers(parts), library.text(parts),
+        replace(degrees(longitude), missing, None), replace(degrees(latitude), missing, None),
+    ], codes)
 
 
 def _status_index(status: pa.Array) -> np.ndarray:

@@ -1,10 +1,12 @@
-"""Writing a synthetic city to a directory: its people and entities in chunks, six feeds and their ground truth.
+"""Writing a synthetic city to a directory: its address library, people and entities in chunks, seven feeds and
+their ground truth.
 
-Memory stays bounded by the chunk size (a million people by default): each chunk is generated, written and
-dropped. What must hold across chunks is carried explicitly — the ID space (so citizen IDs never repeat), the
-organisation-code bijection and the entity counter (so credit codes never repeat), and each file's row count (so
-truth rows name the right feed row). Randomness is a SeedSequence per chunk and per purpose, so a seed always gives
-the same files for the same counts and chunk size.
+Memory stays bounded by the chunk size (half a million people by default): each chunk is generated, written and
+dropped. What must hold across chunks is carried explicitly — the address library (a pure function of the address
+index, so it is never held whole), the ID space (so citizen IDs never repeat), the organisation-code bijection and
+the entity counter (so credit codes never repeat), and each file's row count (so truth rows name the right feed
+row). Randomness is a SeedSequence per chunk and per purpose, so a seed always gives the same files for the same
+counts and chunk size.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from tongban.synth import feeds, places
+from tongban.synth.address_library import AddressLibrary
 from tongban.synth.codes import IdSpace, OrgCodes
 from tongban.synth.entities import generate_entities
 from tongban.synth.faults import FaultRates
@@ -29,13 +32,14 @@ PEOPLE_PER_ENTITY = 7.3  # Shanghai: about 24.9 million residents and 3.4 millio
 DEFAULT_CHUNK = 500_000  # measured: as fast as 1M per chunk on two cores, with two thirds of the memory
 TRUTH_DIR = "truth"
 
-Progress = Callable[[str, int], None]  # ("people" | "entities", how many more are done)
+Progress = Callable[[str, int], None]  # ("addresses" | "people" | "entities", how many more are done)
 
 
 @dataclass(frozen=True)
 class CityRequest:
     """What to generate. With ``people_feeds`` False only entity feeds are written; the people generated to be
-    legal representatives (one per entity) are not."""
+    legal representatives (one per entity) are not. The standard address library (one address per 6.15 people) is
+    written unless ``address_library`` is False; people and entities live at its addresses either way."""
 
     people: int
     entities: int
@@ -43,6 +47,7 @@ class CityRequest:
     rates: FaultRates = field(default_factory=FaultRates)
     chunk_size: int = DEFAULT_CHUNK
     people_feeds: bool = True
+    address_library: bool = True
 
     def __post_init__(self) -> None:
         if self.people < 0 or self.entities < 0 or self.chunk_size < 1:
@@ -130,11 +135,22 @@ def _write_feed(files: _Files, chunk: feeds.FeedChunk) -> None:
     }))
 
 
-def _people_feeds(files: _Files, rngs: list[np.random.Generator], people: People, rates: FaultRates) -> None:
+def _people_feeds(files: _Files, rngs: list[np.random.Generator], people: People, rates: FaultRates,
+                  library: AddressLibrary) -> None:
     files.append(f"{TRUTH_DIR}/people.csv", people.truth())
     for chunk in (feeds.police(rngs[0], people, rates), feeds.hrss(rngs[1], people, rates),
-                  feeds.civil(rngs[2], people, rates), feeds.health(rngs[3], people, rates)):
+                  feeds.civil(rngs[2], people, rates), feeds.health(rngs[3], people, rates, library)):
         _write_feed(files, chunk)
+
+
+def _address_library(files: _Files, request: CityRequest, library: AddressLibrary, progress: Progress | None) -> None:
+    """The library feed, ``chunk_size`` addresses at a time."""
+    for k, first in enumerate(range(0, library.size, request.chunk_size)):
+        files.wait()
+        last = min(first + request.chunk_size, library.size)
+        rng = np.random.default_rng(np.random.SeedSequence(request.seed, spawn_key=(3, k)))
+        _write_feed(files, feeds.address_library(rng, library, first, last, request.rates))
+        _report(progress, "addresses", last - first)
 
 
 def write_city(out: Path, request: CityRequest, progress: Progress | None = None) -> list[WrittenFile]:
@@ -143,21 +159,24 @@ def write_city(out: Path, request: CityRequest, progress: Progress | None = None
     root = np.random.SeedSequence(request.seed)
     space = IdSpace(len(places.DISTRICTS), FIRST_BIRTH, LAST_BIRTH - FIRST_BIRTH + 1, int(root.generate_state(1)[0]))
     org = OrgCodes(np.random.default_rng(np.random.SeedSequence(request.seed, spawn_key=(0,))))
+    library = AddressLibrary.for_people(request.people, request.seed)
     first_entity = 0
     with _Files(out) as files:
+        if request.address_library:
+            _address_library(files, request, library, progress)
         for k, (people_count, entity_count) in enumerate(request.chunks()):
             files.wait()  # the previous chunk's writes, so memory holds at most two chunks
             rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(request.seed, spawn_key=(1, k)).spawn(9)]
-            people = generate_people(rngs[0], people_count, space, request.rates.death)
-            entities = generate_entities(rngs[1], entity_count, first_entity, people, org)
+            people = generate_people(rngs[0], people_count, space, request.rates.death, library)
+            entities = generate_entities(rngs[1], entity_count, first_entity, people, org, library)
             first_entity += entity_count
             if request.people_feeds:
                 people = employ(rngs[2], people, entities.trading_codes())
-                _people_feeds(files, rngs[3:7], people, request.rates)
+                _people_feeds(files, rngs[3:7], people, request.rates, library)
                 _report(progress, "people", people_count)
             files.append(f"{TRUTH_DIR}/entities.csv", entities.table)
             _write_feed(files, feeds.samr(rngs[7], entities, people, request.rates))
-            _write_feed(files, feeds.tax(rngs[8], entities, request.rates))
+            _write_feed(files, feeds.tax(rngs[8], entities, request.rates, library))
             _report(progress, "entities", entity_count)
         return files.summary()
 

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from tongban.synth import places
 from tongban.synth._arrow import cumulative, dates, day, digits, fixed_width, optional, pick, weighted, words, ymd
+from tongban.synth.address_library import AddressLibrary
 from tongban.synth.codes import IdSpace, citizen_ids
 from tongban.synth.names import person_names
 
@@ -60,8 +61,10 @@ class People:
     born: np.ndarray  # days since 1970-01-01
     ethnicity: np.ndarray  # index into ETHNICITIES
     home_district: np.ndarray  # index into places.DISTRICTS
+    household_at: np.ndarray  # index into the address library
     household: pa.Array
     residence_district: np.ndarray
+    residence_at: np.ndarray
     residence: pa.Array
     registered: np.ndarray  # day of the household registration
     marital: np.ndarray  # SINGLE … DIVORCED
@@ -145,8 +148,10 @@ def _registrations(rng: np.random.Generator, born: np.ndarray) -> np.ndarray:
     return np.minimum(np.where(rng.random(len(born)) < 0.75, soon, moved), REFERENCE_DAY)
 
 
-def generate_people(rng: np.random.Generator, size: int, space: IdSpace, death_rate: float) -> People:
-    """A chunk of ``size`` people with IDs unique across every chunk that shares ``space``."""
+def generate_people(rng: np.random.Generator, size: int, space: IdSpace, death_rate: float,
+                    library: AddressLibrary) -> People:
+    """A chunk of ``size`` people with IDs unique across every chunk that shares ``space``, living at addresses of
+    ``library``."""
     male = rng.random(size) < 0.505
     home = places.districts(rng, size)
     id_district = np.where(rng.random(size) < 0.8, home, places.districts(rng, size))
@@ -154,15 +159,17 @@ def generate_people(rng: np.random.Generator, size: int, space: IdSpace, death_r
     age = ((REFERENCE_DAY - born) / YEAR).astype(np.int64)
     moved = rng.random(size) < 0.35
     residence_district = np.where(moved, places.districts(rng, size), home)
-    household = places.homes(rng, home)
+    household_at = library.draw(rng, home)
+    residence_at = np.where(moved, library.draw(rng, residence_district), household_at)
+    household = library.homes(rng, household_at)
     marital, since = _marriages(rng, born, age)
     died, death_day = _deaths(rng, born, age, death_rate)
     return People(
         ids=citizen_ids(places.DISTRICT_CODES[id_district], born, sequence),
         name=person_names(rng, male, ymd(born)[0]),
         male=male, born=born, ethnicity=weighted(rng, _ETHNICITY_CDF, size), home_district=home,
-        household=household, residence_district=residence_district,
-        residence=_replace_where(household, moved, places.homes(rng, residence_district)),
+        household_at=household_at, household=household, residence_district=residence_district,
+        residence_at=residence_at, residence=_replace_where(household, moved, library.homes(rng, residence_at)),
         registered=_registrations(rng, born), marital=marital, marital_since=since, died=died, death_day=death_day,
         phone=optional(phones(rng, size), age >= 12), insured=np.zeros(size, dtype=bool),
         insurance=np.zeros(size, dtype=np.int64), employer=pa.nulls(size, pa.string()),

@@ -1,8 +1,9 @@
-"""Shanghai's sixteen districts with real streets, towns and roads, and addresses built from them.
+"""Shanghai's sixteen districts with real streets, towns and roads, their rough extent, and retired codes.
 
 Districts are weighted by their 2020 census population (millions). Each district lists real 街道/镇 and real roads
 inside it; an address pairs a street or town with a road of the same district, which is plausible rather than
 surveyed (a road may not cross that particular street). Codes are those of :data:`tongban.standards.SHANGHAI_DISTRICTS`.
+The addresses themselves come from the standard address library (:mod:`tongban.synth.address_library`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from tongban.standards import SHANGHAI_DISTRICTS
-from tongban.synth._arrow import cumulative, join, numbered, pick, weighted, words
+from tongban.synth._arrow import cumulative, pick, weighted, words
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,26 @@ DISTRICTS: tuple[District, ...] = (
 DISTRICT_CODES = np.array([int(d.code) for d in DISTRICTS], dtype=np.int64)
 _POPULATION_CDF = cumulative([d.population for d in DISTRICTS])
 _NAMES = words([d.name for d in DISTRICTS])
-# Every "上海市 + district + street/town + road" of a district, joined once here so an address is one pick.
-_PREFIXES = words([f"上海市{d.name}{s}{r}" for d in DISTRICTS for s in d.streets for r in d.roads])
-_PREFIX_COUNT = np.array([len(d.streets) * len(d.roads) for d in DISTRICTS], dtype=np.int64)
-_PREFIX_START = np.r_[0, np.cumsum(_PREFIX_COUNT)[:-1]]
+# Every "上海市 + district + street/town + road" of a district, street by street, joined once so an address is one pick.
+PREFIXES = words([f"上海市{d.name}{s}{r}" for d in DISTRICTS for s in d.streets for r in d.roads])
+ROADS = words([r for d in DISTRICTS for r in d.roads])
+ROAD_START = np.r_[0, np.cumsum([len(d.roads) for d in DISTRICTS])[:-1]].astype(np.int64)
+PREFIX_START = np.r_[0, np.cumsum([len(d.streets) * len(d.roads) for d in DISTRICTS])[:-1]].astype(np.int64)
+
+# Rough WGS-84 bounding boxes (longitude from, to; latitude from, to) of the built-up part of each district.
+BOUNDS: dict[str, tuple[float, float, float, float]] = {
+    "310101": (121.455, 121.510, 31.190, 31.245), "310104": (121.400, 121.475, 31.120, 31.215),
+    "310105": (121.330, 121.445, 31.195, 31.235), "310106": (121.430, 121.480, 31.220, 31.305),
+    "310107": (121.330, 121.450, 31.225, 31.285), "310109": (121.470, 121.515, 31.245, 31.300),
+    "310110": (121.500, 121.555, 31.255, 31.325), "310112": (121.270, 121.550, 30.985, 31.230),
+    "310113": (121.300, 121.510, 31.290, 31.510), "310114": (121.110, 121.350, 31.220, 31.440),
+    "310115": (121.490, 121.940, 30.870, 31.390), "310116": (121.000, 121.430, 30.690, 30.920),
+    "310117": (121.010, 121.340, 30.940, 31.130), "310118": (120.870, 121.320, 30.990, 31.290),
+    "310120": (121.290, 121.780, 30.810, 31.010), "310151": (121.200, 121.950, 31.450, 31.860),
+}  # fmt: skip
+# A retired GB/T 2260 code each district's records may still carry (tongban.standards.HISTORICAL_SHANGHAI).
+RETIRED_CODES = {"310101": "310103", "310106": "310108", "310115": "310119", "310116": "310228",
+                 "310117": "310227", "310118": "310229", "310120": "310226", "310151": "310230"}
 
 
 def districts(rng: np.random.Generator, size: int) -> np.ndarray:
@@ -104,34 +121,3 @@ def districts(rng: np.random.Generator, size: int) -> np.ndarray:
 def district_names(index: np.ndarray) -> pa.Array:
     """The district name of each index, e.g. 浦东新区."""
     return pick(_NAMES, index)
-
-
-def _prefix(rng: np.random.Generator, district: np.ndarray) -> pa.Array:
-    return pick(_PREFIXES, _PREFIX_START[district] + (rng.random(len(district)) * _PREFIX_COUNT[district]).astype(int))
-
-
-def homes(rng: np.random.Generator, district: np.ndarray) -> pa.StringArray:
-    """Residential addresses: 上海市 + district + street/town + road + lane 弄 + number 号 + room 室, lane optional."""
-    n = len(district)
-    lane = rng.random(n) < 0.6
-    room = rng.random(n) < 0.85
-    floor = rng.integers(1, 25, n)
-    return join(
-        _prefix(rng, district), numbered(rng.integers(1, 1500, n), "弄", lane),
-        numbered(np.where(lane, rng.integers(1, 80, n), rng.integers(1, 2000, n)), "号"),
-        numbered(floor * 100 + rng.integers(1, 7, n), "室", room),
-    )
-
-
-def premises(rng: np.random.Generator, district: np.ndarray) -> pa.StringArray:
-    """Business addresses: … road + number 号 + optional building 幢 + optional floor 层 and room 室."""
-    n = len(district)
-    building = rng.random(n) < 0.35
-    on_floor = rng.random(n) < 0.7
-    room = on_floor & (rng.random(n) < 0.5)
-    floor = rng.integers(1, 30, n)
-    return join(
-        _prefix(rng, district), numbered(rng.integers(1, 3000, n), "号"),
-        numbered(rng.integers(1, 12, n), "幢", building), numbered(floor, "层", on_floor),
-        numbered(floor * 100 + rng.integers(1, 20, n), "室", room),
-    )
