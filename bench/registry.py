@@ -199,7 +199,7 @@ def main() -> int:
 def peer(con: duckdb.DuckDBPyConnection, work: Path, names: dict[int, str], rows: int, ours_seconds: float) -> None:
     """splink's documented default deduplication over the same standardised rows; its quality on the same truth."""
     try:
-        from tongban.registry.linkage import splink_default_dedupe
+        from tongban.registry.linkage_peer import splink_default_dedupe
     except ImportError:
         print("peer: splink is not available")
         return

@@ -36,20 +36,25 @@ def test_an_unknown_resource_exits_2(seeded, tongban, tmp_path: Path):  # noqa: 
     assert_clean_failure(tongban("registry", "ingest", str(feed), "--resource", "不存在的资源"), 2)
 
 
-def test_demo_seed_builds_the_population_base_from_the_city_feeds_once(tongban, engine):  # noqa: F811
+def test_demo_seed_builds_the_three_bases_from_the_city_feeds_once(tongban, engine):  # noqa: F811
     from sqlalchemy import func, select
 
-    from tongban.registry.model import Build, Feed, Person
+    from tongban.registry.model import Address, Build, Entity, Feed, Person
 
     first = tongban("demo", "seed", "--people", "300")
     assert first.exit_code == 0, first.output
     assert "300" in first.output
     with engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(Feed)) == 6
+        assert conn.scalar(select(func.count()).select_from(Feed)) == 7  # the address library and six feeds
         assert conn.scalar(select(func.count()).select_from(Person)) > 250
-        assert conn.scalar(select(Build.status)) == "published"
+        assert conn.scalar(select(func.count()).select_from(Entity)) > 20
+        assert conn.scalar(select(func.count()).select_from(Address)) > 30
+        assert conn.scalar(select(func.count()).select_from(Person).where(
+            Person.household_address_code.is_not(None))) > 250
+        assert [b for (b,) in conn.execute(select(Build.base).where(Build.status == "published")
+                                           .order_by(Build.id))] == ["address", "population", "entity"]
     again = tongban("demo", "seed", "--people", "300")
     assert again.exit_code == 0, again.output
     with engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(Feed)) == 6
-        assert conn.scalar(select(func.count()).select_from(Build)) == 1
+        assert conn.scalar(select(func.count()).select_from(Feed)) == 7
+        assert conn.scalar(select(func.count()).select_from(Build)) == 3

@@ -20,6 +20,7 @@ from tongban.synth.generate import CityRequest, write_city
 
 FEEDS = {"population_police.csv": "户籍人口基本信息", "population_hrss.csv": "社会保险参保信息",
          "population_civil.csv": "婚姻登记信息", "population_health.csv": "居民健康档案"}
+ENTITY_FEEDS = {"entity_samr.csv": "企业登记信息", "entity_tax.csv": "纳税人登记信息"}
 
 
 @dataclass
@@ -35,9 +36,13 @@ class City:
         with transaction(self.sessions) as session, (path or self.feeds / filename).open("rb") as source:
             return deliver_feed(session, SYSTEM, resource, filename, source, store=self.store).feed.id
 
-    def build(self, **kw: object) -> BuildReport:
-        return build_base(self.sessions, SYSTEM, "population", store=self.store, registry_dir=self.registry,
+    def build(self, base: str = "population", **kw: object) -> BuildReport:
+        return build_base(self.sessions, SYSTEM, base, store=self.store, registry_dir=self.registry,
                           memory_limit="1GB", **kw)  # type: ignore[arg-type]
+
+    def deliver_entities(self) -> None:
+        for filename, resource in ENTITY_FEEDS.items():
+            self.deliver(filename, resource)
 
     def truth(self) -> dict[tuple[str, int], str]:
         """(feed file, row) → the true person's ID, from the generator's truth files."""

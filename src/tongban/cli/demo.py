@@ -30,14 +30,17 @@ STAGE_LABELS = {"generate": "Generating the city's feeds", "ingest": "Ingest fee
 
 DEMO_PEOPLE = 20_000
 DEMO_SEED = 2026
-PEOPLE_FEEDS = {"population_police.csv": "户籍人口基本信息", "population_hrss.csv": "社会保险参保信息",
+PEOPLE_FEEDS = {"address_library.csv": "标准地址库",
+                "population_police.csv": "户籍人口基本信息", "population_hrss.csv": "社会保险参保信息",
                 "population_civil.csv": "婚姻登记信息", "population_health.csv": "居民健康档案",
                 "entity_samr.csv": "企业登记信息", "entity_tax.csv": "纳税人登记信息"}
+# In this order: people's and entities' addresses link to the address library; legal representatives to people.
+DEMO_BASES = ("address", "population", "entity")
 
 
 def seed_people(rt: Runtime, people: int, tick: Callable[[str, int, int | None], None]) -> bool:
-    """Generate the city's people and companies as the departments' feeds, deliver them and build the population
-    base — unless feeds were delivered before (then nothing happens). Returns whether it ran."""
+    """Generate the city's addresses, people and companies as the departments' feeds, deliver them and build the
+    three base databases — unless feeds were delivered before (then nothing happens). Returns whether it ran."""
     actor = cli_actor()
     with transaction(rt.sessions) as session:
         if people <= 0 or list_feeds(session, actor):
@@ -46,10 +49,13 @@ def seed_people(rt: Runtime, people: int, tick: Callable[[str, int, int | None],
     write_city(out, CityRequest(people=people, entities=max(1, round(people / PEOPLE_PER_ENTITY)), seed=DEMO_SEED),
                lambda what, n: tick("generate", n, people) if what == "people" else None)
     for filename, resource in PEOPLE_FEEDS.items():
+        if not (out / filename).exists():
+            continue
         with transaction(rt.sessions) as session, (out / filename).open("rb") as source:
             deliver_feed(session, actor, resource, filename, source, store=rt.settings.feed_store)
-    build_base(rt.sessions, actor, "population", store=rt.settings.feed_store, registry_dir=rt.settings.registry_dir,
-               progress=tick)
+    for base in DEMO_BASES:
+        build_base(rt.sessions, actor, base, store=rt.settings.feed_store, registry_dir=rt.settings.registry_dir,
+                   progress=tick)
     return True
 
 
@@ -126,7 +132,7 @@ def seed_cmd(
 
         built = seed_people(rt, people, tick)
     if built:
-        built_msg = rt._("Population base built from the feeds of {people} people", people=f"{people:,}")
+        built_msg = rt._("Base databases built from the feeds of {people} people", people=f"{people:,}")
         console.print(f"[green]✓[/] {built_msg}")
     console.print(f"[green]✓[/] {rt._('{departments} departments and {accounts} accounts created', departments=departments, accounts=len(accounts))}")
     print_accounts(rt, stored_accounts(rt))

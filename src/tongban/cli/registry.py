@@ -61,18 +61,20 @@ def feeds() -> None:
     console.print(table)
 
 
-BASE_NAMES = ("population",)
+BASE_NAMES = ("population", "entity", "address")
+KINDS = {"person": "population", "entity": "entity", "address": "address"}  # what `lookup` looks up, in which base
 
 
 @app.command("build")
 @friendly
 def build(
-    base: str = typer.Argument(..., help="Which base to build: population."),
+    base: str = typer.Argument(..., help="Which base to build: population, entity or address."),
     memory: str = typer.Option("4GB", "--memory", help="DuckDB's memory limit; beyond it the build spills to disk."),
 ) -> None:
     """Run the pipeline — ingest, standardise, match, golden records, publish — for every delivered feed.
 
-    Restartable: a build that was stopped resumes where it was. Example: tongban registry build population
+    Restartable: a build that was stopped resumes where it was. Build the address base first: people's and
+    entities' addresses link to it. Example: tongban registry build population
     """
     if base not in BASE_NAMES:
         fail(f"base must be one of: {', '.join(BASE_NAMES)}", 2)
@@ -107,38 +109,40 @@ STAGES = {"ingest": "Ingest feeds", "standardize": "Standardise", "match": "Matc
 @app.command("lookup")
 @friendly
 def lookup(
-    kind: str = typer.Argument(..., help="What to look up: person."),
-    key: str = typer.Argument(..., help="The citizen ID number (15 or 18 digits)."),
+    kind: str = typer.Argument(..., help="What to look up: person, entity or address."),
+    key: str = typer.Argument(..., help="The citizen ID number (15 or 18 digits), credit code or address code."),
 ) -> None:
     """Show a golden record with each field's source department, feed, row and time (the look-up is audited).
 
     Example: tongban registry lookup person 11010519491231002X
     """
-    if kind != "person":
-        fail("kind must be: person", 2)
+    if kind not in KINDS:
+        fail(f"kind must be one of: {', '.join(KINDS)}", 2)
     rt = open_runtime()
     with transaction(rt.sessions) as session:
-        person, fields = reads.lookup_person(session, cli_actor(), key)
-        table = Table(rt._("Field"), rt._("Value"), rt._("Source department"), rt._("Feed"), rt._("Row"),
-                      rt._("Time"), title=f"{person.id_number}")
-        for f in fields:
-            table.add_row(f.name, "" if f.value is None else str(f.value), f.department, f.feed,
-                          "" if f.row is None else str(f.row), f.at)
-        if person.former_names:
-            table.add_row("former_names", "、".join(person.former_names), "", "", "", "")
+        found = reads.lookup(session, cli_actor(), KINDS[kind], key)
+    table = Table(rt._("Field"), rt._("Value"), rt._("Source department"), rt._("Feed"), rt._("Row"),
+                  rt._("Time"), title=found.key + (" " + rt._("(retired)") if found.retired else ""))
+    for f in found.fields:
+        value = "" if f.value is None else str(f.value)
+        if f.name in found.links:
+            value += " " + rt._("(in the population base)")
+        table.add_row(f.name, value, f.department, f.feed, "" if f.row is None else str(f.row), f.at)
+    if found.former_names:
+        table.add_row("former_names", "、".join(found.former_names), "", "", "", "")
     console.print(table)
 
 
 @app.command("lineage")
 @friendly
 def lineage(
-    base: str = typer.Argument(..., help="population"),
+    base: str = typer.Argument(..., help="population, entity or address"),
     format: str = typer.Option("csv", "--format", help="csv (the only format)."),
     out: Path = typer.Option(Path("lineage.csv"), "--out", "-o", help="Where to write it."),
 ) -> None:
     """Write, for every source row, feed,row,outcome,key,reason (outcome: linked, duplicate, quarantined, review)."""
     if base not in BASE_NAMES or format != "csv":
-        fail("usage: tongban registry lineage population --format csv", 2)
+        fail("usage: tongban registry lineage population|entity|address --format csv", 2)
     rt = open_runtime()
     with transaction(rt.sessions) as session:
         count = reads.write_lineage(reads.lineage(session, cli_actor(), rt.settings.registry_dir, base), out)
@@ -148,7 +152,7 @@ def lineage(
 @app.command("export")
 @friendly
 def export(
-    base: str = typer.Argument(..., help="population"),
+    base: str = typer.Argument(..., help="population, entity or address"),
     format: str = typer.Option("csv", "--format", help="csv or parquet."),
     out: Path = typer.Option(None, "--out", "-o", help="Where to write it (default: <base>.<format>)."),
 ) -> None:
@@ -160,3 +164,41 @@ def export(
     with transaction(rt.sessions):
         count = reads.export_base(cli_actor(), rt.settings.registry_dir, base, target, format)
     console.print(f"[green]✓[/] {target}: " + rt._("{count} golden records", count=f"{count:,}"))
+
+
+@app.command("quality")
+@friendly
+def quality(
+    base: str = typer.Argument(..., help="population"),
+    format: str = typer.Option("table", "--format", help="table or json."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the JSON here instead of printing it."),
+) -> None:
+    """The quality report of the last published build, on the six GB/T 36344 dimensions (per feed and per field
+    in JSON). Example: tongban registry quality population --format json -o quality.json"""
+    import json
+
+    from tongban.registry.quality_reads import quality_report
+
+    if base not in BASE_NAMES or format not in ("table", "json"):
+        fail("usage: tongban registry quality population [--format table|json] [--out FILE]", 2)
+    rt = open_runtime()
+    with transaction(rt.sessions) as session:
+        report = quality_report(session, cli_actor(), base)
+    if report is None:
+        fail(rt._("No published build has measured the quality of this base yet."), 1)
+        return
+    if format == "json":
+        text = json.dumps(report, ensure_ascii=False, indent=2)
+        if out:
+            out.write_text(text + "\n", encoding="utf-8")
+            console.print(f"[green]✓[/] {out}")
+        else:
+            typer.echo(text)
+        return
+    table = Table(rt._("Feed"), *(rt._(d.capitalize()) for d in report["dimensions"]), title=rt._("Quality report"))
+    rows = [(f["filename"], f["dimensions"]) for f in report["feeds"]]
+    rows += [(rt._("Delivered feeds"), report["overall"]), (rt._("Golden records"), report["golden"]["dimensions"])]
+    for label, dims in rows:
+        table.add_row(label, *("—" if dims[d]["rate"] is None else f"{100 * dims[d]['rate']:.1f}%"
+                               for d in report["dimensions"]))
+    console.print(table)

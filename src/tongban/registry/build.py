@@ -9,6 +9,7 @@ point and started again ends with the same golden records and lineage. Two build
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,10 +27,10 @@ from tongban.db import utcnow
 from tongban.errors import TongbanError
 from tongban.identity.policy import Action, Actor
 from tongban.identity.service import actor_ref, require
-from tongban.registry import findings, golden, publish, rules
+from tongban.registry import findings, golden, publish, quality, rules
 from tongban.registry.bases import BASES, BaseSpec
 from tongban.registry.ingest import FeedUnreadable, ingest_feed
-from tongban.registry.model import Build, Feed
+from tongban.registry.model import Build, Feed, QuarantinedRow, Review
 from tongban.registry.workspace import Workspace
 
 Progress = Callable[[str, int, int | None], None]  # stage, done, total
@@ -56,6 +57,7 @@ class FeedInfo:
     names: dict[str, str]
     path: Path
     new: bool  # not yet in a published build (its quarantined rows are published with the first one)
+    resource: quality.ResourceInfo | None = None  # its catalog resource, for the quality report
 
 
 @dataclass
@@ -67,6 +69,7 @@ class BuildReport:
     feeds: dict[int, dict[str, int]] = field(default_factory=dict)
     published: publish.Published = field(default_factory=publish.Published)
     conflicts: int = 0
+    linkage: dict[str, Any] = field(default_factory=dict)  # what probabilistic linkage decided, when it ran
     seconds: dict[str, float] = field(default_factory=dict)
     skipped: bool = False
 
@@ -78,7 +81,7 @@ def _feeds(session: Session, spec: BaseSpec, store: Path) -> list[FeedInfo]:
         if spec.feeds_resource(codes):
             out.append(FeedInfo(feed.id, feed.department_id, feed.filename, feed.delivered_at.date(), feed.format,
                                 feed.encoding, list(feed.columns), {i.name: i.code for i in feed.resource.items},
-                                store / feed.stored_as, feed.status == "received"))
+                                store / feed.stored_as, feed.status == "received", quality.ResourceInfo.of(feed)))
     return out
 
 
@@ -101,9 +104,28 @@ def _start(sessions: sessionmaker[Session], actor: Actor, spec: BaseSpec, store:
         session.add(build)
         session.flush()
         sources = catalog_queries.authoritative_departments(session)
+        _decisions(session, con, spec)
         record(session, AuditEvent("registry.build", actor_ref(actor), target_type="base", target_id=spec.name,
                                    details={"build": build.id, "stage": "start"}))
         return build.id, _feeds(session, spec, store), sources
+
+
+def _decisions(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
+    """A clerk's answers to earlier reviews, for matching to honour: table ``decisions``."""
+    con.execute("CREATE OR REPLACE TEMP TABLE decisions (feed_id BIGINT, row BIGINT, key VARCHAR, decision VARCHAR)")
+    answered = session.execute(select(Review.feed_id, Review.row, Review.candidate, Review.status)
+                               .where(Review.base == spec.name, Review.status.in_(("accepted", "rejected")))).all()
+    if answered:
+        con.executemany("INSERT INTO decisions VALUES (?, ?, ?, ?)", [tuple(a) for a in answered])
+    # Quarantined rows a department corrected (replayed with its values) or the operator accepted as they are.
+    con.execute("CREATE OR REPLACE TEMP TABLE replays (feed_id BIGINT, row BIGINT, status VARCHAR, corrected JSON)")
+    replayed = session.execute(select(QuarantinedRow.feed_id, QuarantinedRow.row, QuarantinedRow.status,
+                                      QuarantinedRow.corrected)
+                               .where(QuarantinedRow.base == spec.name,
+                                      QuarantinedRow.status.in_(("corrected", "accepted")))).all()
+    if replayed:
+        con.executemany("INSERT INTO replays VALUES (?, ?, ?, ?)",
+                        [(f, r, st, json.dumps(c or {}, ensure_ascii=False)) for f, r, st, c in replayed])
 
 
 def _ingest(ws: Workspace, feeds: list[FeedInfo], progress: Progress) -> None:
@@ -124,12 +146,36 @@ def _standardize(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, 
         progress("standardize", n, len(feeds))
 
 
-def _inputs(con: duckdb.DuckDBPyConnection, ws: Workspace, feeds: list[FeedInfo]) -> None:
+def _corrections(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, feed: FeedInfo) -> bool:
+    """Standardise the rows of ``feed`` a department corrected, with the corrected values, as ``fix_<feed>``."""
+    (count,) = con.execute("SELECT count(*) FROM replays WHERE feed_id = ? AND status = 'corrected'",
+                           [feed.id]).fetchone() or (0,)
+    if not count:
+        return False
+    replaced = ", ".join(f"coalesce(json_extract_string(c.corrected, '$.\"{col}\"'), p.\"{col}\") AS \"{col}\""
+                         for col in feed.columns)
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW src AS SELECT p.* REPLACE ({replaced})
+                    FROM read_parquet('{ws.ingested(feed.id)}') p
+                    JOIN replays c ON c.feed_id = {feed.id} AND c."row" = p."row" AND c.status = 'corrected'""")
+    con.execute(f"DROP TABLE IF EXISTS fix_{feed.id}")
+    rules.standardize(con, "src", f"fix_{feed.id}", spec.kind)
+    return True
+
+
+def _inputs(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, feeds: list[FeedInfo]) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE feeds (feed_id BIGINT, department_id BIGINT, filename VARCHAR, "
                 "delivered_on DATE)")
     con.executemany("INSERT INTO feeds VALUES (?, ?, ?, ?)",
                     [(f.id, f.department_id, f.filename, f.delivered_on) for f in feeds])
-    union = " UNION ALL BY NAME ".join(f"SELECT {f.id}::BIGINT AS feed_id, * FROM std_{f.id}" for f in feeds)
+    parts = []
+    for f in feeds:
+        if _corrections(con, ws, spec, f):  # a corrected row replaces the row as delivered
+            parts.append(f"""SELECT {f.id}::BIGINT AS feed_id, * FROM std_{f.id} WHERE "row" NOT IN
+                             (SELECT "row" FROM replays WHERE feed_id = {f.id} AND status = 'corrected')""")
+            parts.append(f"SELECT {f.id}::BIGINT AS feed_id, * FROM fix_{f.id}")
+        else:
+            parts.append(f"SELECT {f.id}::BIGINT AS feed_id, * FROM std_{f.id}")
+    union = " UNION ALL BY NAME ".join(parts)
     con.execute(f"CREATE OR REPLACE TEMP VIEW std AS {union}")
     rejects = ", ".join(f"'{ws.rejects(f.id)}'" for f in feeds)
     con.execute(f"""CREATE OR REPLACE TEMP VIEW rejects AS
@@ -169,6 +215,8 @@ def build_base(sessions: sessionmaker[Session], actor: Actor, base: str, *, stor
                 report.seconds[stage] = round(time.perf_counter() - started, 2)
             started = time.perf_counter()
             _publish(sessions, actor, con, ws, spec, feeds, [f.id for f in feeds if f.new], report)
+            if spec.name == "address" and feeds:
+                _write_library(con, ws)
             report.seconds["publish"] = round(time.perf_counter() - started, 2)
             tick("publish", 1, 1)
         except BaseException as exc:
@@ -183,10 +231,24 @@ def _resolve(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, feed
         con.execute("CREATE OR REPLACE TABLE outcomes (feed_id BIGINT, row BIGINT, outcome VARCHAR, key VARCHAR, "
                     "reason VARCHAR)")
         return
-    _inputs(con, ws, feeds)
-    golden.resolve(con, spec, sources)
+    _inputs(con, ws, spec, feeds)
+    library = Workspace.of(ws.root.parent, "address").library
+    linked = golden.resolve(con, spec, sources,
+                            library=str(library) if spec.derived_from and library.exists() else None)
+    if linked is not None:
+        report.linkage = {"accept": linked.accept, "review": linked.review, "none": linked.none,
+                          "training_pairs": linked.training_pairs, "seconds": linked.seconds}
     report.feeds = _check_accounting(con, ws, feeds)
     tick("match", 1, 1)
+
+
+def _write_library(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
+    """After the address base is published: its standard addresses, standardised and parsed, as the file the other
+    bases link their addresses to (written aside and renamed, so a reader never sees half of it)."""
+    partial = ws.library.with_suffix(".partial")
+    con.execute(f"COPY (SELECT * EXCLUDE (findings, copy) FROM linked WHERE copy = 1) TO '{partial}' "
+                "(FORMAT parquet, COMPRESSION zstd)")
+    partial.replace(ws.library)
 
 
 def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPyConnection, ws: Workspace,
@@ -194,6 +256,7 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
     if feeds:
         publish.diff(con, spec, report.build_id)
         findings.diff(con, {f: ws.ingested(f) for f in new_feeds})
+    measured = quality.measure(con, spec, feeds, ws) if feeds else {}  # outside the serving transaction
     with transaction(sessions) as session:
         if feeds:
             report.published = publish.apply(session, con, spec, report.build_id)
@@ -201,6 +264,7 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
         build = session.get(Build, report.build_id)
         assert build is not None
         build.status, build.finished_at, build.stats = "published", utcnow(), _stats(report)
+        build.quality = measured
         session.execute(update(Feed).where(Feed.id.in_(new_feeds)).values(status="processed"))
         record(session, AuditEvent("registry.build", actor_ref(actor), target_type="base", target_id=spec.name,
                                    details={"build": report.build_id, "stage": "published", **_stats(report)}))
@@ -212,7 +276,7 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
 def _stats(report: BuildReport) -> dict[str, Any]:
     return {"feeds": {str(k): v for k, v in report.feeds.items()}, "created": report.published.created,
             "changed": report.published.changed, "retired": report.published.retired,
-            "conflicts": report.conflicts, "seconds": report.seconds}
+            "conflicts": report.conflicts, "linkage": report.linkage, "seconds": report.seconds}
 
 
 def _fail(sessions: sessionmaker[Session], build_id: int, exc: BaseException) -> None:

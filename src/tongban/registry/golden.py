@@ -1,10 +1,15 @@
 """Match, survivorship and conflicts, as DuckDB SQL over every standardised row of a base.
 
 Input tables (made by the build): ``feeds(feed_id, department_id, filename, delivered_on)``, ``std`` (every
-standardised row with its ``feed_id``) and ``rejects`` (rows ingest could not read). Output tables:
+standardised row with its ``feed_id``), ``rejects`` (rows ingest could not read) and ``decisions`` (a clerk's answers
+to earlier reviews). A row with a valid key links by it; a row without one is linked by :mod:`linkage` (splink for
+people, the name for entities) when the link is certain enough, and goes to the clerical review queue otherwise.
+Output tables:
 
 - ``outcomes(feed_id, row, outcome, key, reason)`` — one per source row: ``linked``, ``duplicate``, ``quarantined``
   or ``review``; the lineage, and the accounting (rows read = the four outcomes) is checked from it;
+- ``links(feed_id, row, key, probability, decision)`` — every row without a valid key: accept, review (``key`` is
+  the suggestion for the clerk), none or rejected;
 - ``golden`` — one row per key with, per field, ``{v, dept, feed, row, at}``: the value the authoritative source
   department (数源) gave, else the most recent valid value, with where it came from;
 - ``conflicts`` — a source row whose value for a conflict field differs from the golden one, from another department.
@@ -14,7 +19,10 @@ from __future__ import annotations
 
 import duckdb
 
+from tongban.registry import addresses, linkage
 from tongban.registry.bases import ROW_TIME, BaseSpec
+from tongban.registry.industry import industry_sql
+from tongban.registry.linkage import LinkStats
 
 
 def _q(name: str) -> str:
@@ -25,24 +33,33 @@ def _ident(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int]) -> None:
-    """Build ``outcomes``, ``golden`` and ``conflicts`` for ``spec`` from ``feeds``, ``std`` and ``rejects``."""
-    at = f"coalesce({', '.join(f's.{c}' for c in ROW_TIME)}, f.delivered_on)"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE r AS
-        SELECT s.*, f.department_id AS dept, {at} AS seen_on FROM std s JOIN feeds f USING (feed_id)""")
-    # Deterministic links: a valid 18-digit key; a 15-digit number whose upgrade is a key already known.
+def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int], *,
+            library: str | None = None) -> LinkStats | None:
+    """Build ``outcomes``, ``golden`` and ``conflicts`` for ``spec`` from ``feeds``, ``std``, ``rejects`` and
+    ``decisions`` (a clerk's earlier answers: feed_id, row, key, decision accepted | rejected); addresses link to
+    the standard address library (a Parquet file of its standardised rows) when there is one. Returns what
+    probabilistic linkage did, when it ran."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS decisions (feed_id BIGINT, row BIGINT, key VARCHAR, decision VARCHAR)")
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS replays (feed_id BIGINT, row BIGINT, status VARCHAR, corrected JSON)")
+    _rows(con, spec)
+    _accepted_as_they_are(con, spec)
+    valid = f"{spec.status} = '{spec.valid}'"
+    upgraded = (f"OR ({spec.status} <> '{spec.valid}' AND {spec.upgraded} IN (SELECT key FROM known))"
+                if spec.upgraded else "")
+    # Deterministic links: a valid key; an outdated form whose upgrade is a key already known; a clerk's answer.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE keyed AS
-        WITH known AS (SELECT DISTINCT {spec.key} AS key FROM r WHERE NOT hard AND id_status = 'valid18')
-        SELECT r.*, CASE WHEN id_status = 'valid18' THEN {spec.key} ELSE id_upgraded END AS key
-        FROM r WHERE NOT hard AND (id_status = 'valid18'
-                                   OR (id_status = 'upgradable15' AND id_upgraded IN (SELECT key FROM known)))""")
-    values = ", ".join(f"coalesce(CAST({_q(f)} AS VARCHAR), '')" for f in spec.fields)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE linked AS
-        SELECT *, row_number() OVER (PARTITION BY feed_id, key, md5(concat_ws('|', {values})) ORDER BY "row") AS copy
-        FROM keyed""")
+        WITH known AS (SELECT DISTINCT {spec.key} AS key FROM r WHERE NOT hard AND {valid}),
+        accepted AS (SELECT feed_id, "row", key FROM decisions WHERE decision = 'accepted')
+        SELECT r.*, CASE WHEN {valid} THEN {spec.key} WHEN a.key IS NOT NULL THEN a.key
+                         {f'ELSE {spec.upgraded}' if spec.upgraded else ''} END AS key
+        FROM r LEFT JOIN accepted a USING (feed_id, "row")
+        WHERE NOT hard AND ({valid} {upgraded} OR a.key IS NOT NULL)""")
+    _number_copies(con, spec)
+    stats = _link(con, spec)
+    con.execute("""
+        INSERT INTO keyed SELECT r.*, l.key FROM r JOIN links l USING (feed_id, "row") WHERE l.decision = 'accept'""")
+    _number_copies(con, spec)
     con.execute("""
         CREATE OR REPLACE TABLE outcomes AS
         SELECT feed_id, "row", CASE WHEN copy = 1 THEN 'linked' ELSE 'duplicate' END AS outcome, key,
@@ -52,15 +69,75 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
                array_to_string(list_distinct([x.rule FOR x IN findings IF x.severity = 'hard']), ';')
         FROM r WHERE hard
         UNION ALL
-        SELECT feed_id, "row", 'review', NULL, 'match.pending:' || id_status
-        FROM r WHERE NOT hard AND (feed_id, "row") NOT IN (SELECT feed_id, "row" FROM keyed)
+        SELECT feed_id, "row", 'review', NULL, 'match.' || decision FROM links WHERE decision <> 'accept'
         UNION ALL
         SELECT feed_id, "row", 'quarantined', NULL, rule FROM rejects""")
-    _golden(con, spec, authoritative)
+    _golden(con, spec, authoritative, library)
     _conflicts(con, spec)
+    return stats
 
 
-def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int]) -> None:
+def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
+    """``r``: every standardised row with its department and when it was true; a field no feed delivered is
+    NULL, and an alias fills its field where the field is empty (a taxpayer's name, the company's name)."""
+    have = {c for (c, *_) in con.execute("DESCRIBE std").fetchall()}
+    needed = {f: "VARCHAR" for f in spec.fields} | (linkage.COLUMNS if spec.linkage == "people" else {})
+    extra = [f"NULL::{kind} AS {_q(f)}" for f, kind in needed.items() if f not in have]
+    replace = [f"coalesce(s.{_q(f)}, s.{_q(a)}) AS {_q(f)}" for a, f in spec.aliases.items() if a in have and f in have]
+    extra += [f"s.{_q(a)} AS {_q(f)}" for a, f in spec.aliases.items() if a in have and f not in have]
+    at = f"coalesce({', '.join(f's.{c}' if c in have else 'NULL::DATE' for c in ROW_TIME)}, f.delivered_on)"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE r AS
+        SELECT s.*{f' REPLACE ({", ".join(replace)})' if replace else ''}{''.join(', ' + e for e in extra)},
+               f.department_id AS dept, {at} AS seen_on
+        FROM std s JOIN feeds f USING (feed_id)""")
+
+
+def _accepted_as_they_are(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
+    """Quarantined rows the operator accepted are no longer hard; the key as delivered is taken as valid (a real
+    number failing its check digit, say) when the row has one, else the row is matched like any without a key."""
+    have = {c for (c, *_) in con.execute("DESCRIBE r").fetchall()}
+    given = f"{spec.status.removesuffix('_status')}_input"
+    key = f"coalesce({spec.key}, {given})" if given in have else spec.key
+    con.execute(f"""
+        UPDATE r SET hard = FALSE, {spec.key} = {key},
+                     {spec.status} = CASE WHEN {key} IS NOT NULL THEN '{spec.valid}' ELSE {spec.status} END
+        FROM replays a WHERE a.feed_id = r.feed_id AND a."row" = r."row" AND a.status = 'accepted'""")
+
+
+def _number_copies(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
+    """``linked``: the keyed rows, numbered within identical copies of one record in one feed (copy 1 counts)."""
+    values = ", ".join(f"coalesce(CAST({_q(f)} AS VARCHAR), '')" for f in spec.fields)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE linked AS
+        SELECT *, row_number() OVER (PARTITION BY feed_id, key, md5(concat_ws('|', {values})) ORDER BY "row") AS copy
+        FROM keyed""")
+
+
+def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> LinkStats | None:
+    """``links(feed_id, row, key, probability, decision)`` for every row not hard and not keyed: accept (it joins
+    ``key``), review (a clerk decides; ``key`` is the suggestion), none (no candidate), rejected (a clerk said no)."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE unkeyed AS
+        SELECT feed_id, "row" FROM r WHERE NOT hard EXCEPT SELECT feed_id, "row" FROM keyed""")
+    (waiting,) = con.execute("SELECT count(*) FROM unkeyed").fetchone() or (0,)
+    stats = None
+    if waiting and spec.linkage == "people":
+        linkage.prepare(con)
+        stats = linkage.link(con)
+    elif waiting and spec.linkage == "entities":
+        linkage.link_by_name(con, spec.key)
+    else:
+        con.execute("""CREATE OR REPLACE TABLE links AS SELECT feed_id, "row", NULL::VARCHAR AS key,
+                       0.0::DOUBLE AS probability, 'none' AS decision FROM unkeyed""")
+    con.execute("""
+        UPDATE links SET decision = 'rejected' FROM decisions d
+        WHERE d.feed_id = links.feed_id AND d."row" = links."row" AND d.decision = 'rejected'""")
+    return stats
+
+
+def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int],
+            library: str | None) -> None:
     picks = []
     for field in spec.fields:
         source = int(authoritative.get(field, -1))
@@ -75,6 +152,36 @@ def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
                list(DISTINCT {history}) FILTER (WHERE dept = {history_source} AND {history} IS NOT NULL) AS history
         FROM linked WHERE copy = 1 GROUP BY key""")
     con.execute(f"UPDATE golden SET history = list_sort([x FOR x IN history IF x != {history}.v])")
+    if spec.derived_from:
+        _derive(con, spec, library)
+
+
+def _derive(con: duckdb.DuckDBPyConnection, spec: BaseSpec, library: str | None) -> None:
+    """The derived fields, each with the provenance of the field it comes from: the industry from the business
+    scope; an address's code in the standard address library (NULL without a library, or when the address fits
+    no library address or several)."""
+    parts, joins = [], []
+    for n, (name, (source, how)) in enumerate(spec.derived_from.items()):
+        column = _q(source)
+        if how == "industry":
+            value = industry_sql(f"{column}.v")
+        elif library is None:
+            value = "NULL::VARCHAR"
+        else:  # the parsed parts of the row the golden value came from, linked to the library
+            con.execute(f"""
+                CREATE OR REPLACE TEMP VIEW _winners AS
+                SELECT g.key, l.* EXCLUDE (key) FROM golden g
+                JOIN linked l ON l.feed_id = g.{column}.feed AND l."row" = g.{column}."row" AND l.key = g.key""")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _codes_{n} AS "
+                        f"{addresses.link_sql('_winners', source, library, key=('key',))}")
+            joins.append(f"LEFT JOIN _codes_{n} USING (key)")
+            value = f"_codes_{n}.{_q(addresses.code_column(source))}"
+        parts.append(f"CASE WHEN {value} IS NOT NULL THEN struct_pack(v := {value}, dept := {column}.dept, "
+                     f"feed := {column}.feed, \"row\" := {column}.\"row\", at := {column}.at) END AS {_q(name)}")
+    con.execute(f"CREATE OR REPLACE TABLE golden AS SELECT golden.*, {', '.join(parts)} FROM golden {' '.join(joins)}")
+    for n in range(len(spec.derived_from)):
+        con.execute(f"DROP TABLE IF EXISTS _codes_{n}")
+    con.execute("DROP VIEW IF EXISTS _winners")
 
 
 def _conflicts(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:

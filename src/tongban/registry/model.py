@@ -55,6 +55,7 @@ class Build(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
+    quality: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # per feed and base, GB/T 36344 dimensions
 
 
 class Person(Base):
@@ -76,9 +77,82 @@ class Person(Base):
     employer_credit_code: Mapped[str | None] = mapped_column(String(18))
     phone: Mapped[str | None] = mapped_column(String(20))
     death_date: Mapped[dt.date | None] = mapped_column(Date)
+    household_address_code: Mapped[str | None] = mapped_column(String(32))  # in the standard address library
+    residence_address_code: Mapped[str | None] = mapped_column(String(32))
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     build_id: Mapped[int] = mapped_column(ForeignKey("registry_builds.id"))  # the build that last changed it
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # no source holds it any more
+
+
+class Entity(Base):
+    """A golden record of the legal-entity base, keyed by the unified social credit code; the legal representative
+    links to the population base by ID number."""
+
+    __tablename__ = "registry_entities"
+
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    former_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    company_type: Mapped[str | None] = mapped_column(String(100))
+    legal_rep_name: Mapped[str | None] = mapped_column(String(50))
+    legal_rep_id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    registered_capital: Mapped[str | None] = mapped_column(String(40))  # 万元, as a decimal string
+    established_on: Mapped[dt.date | None] = mapped_column(Date)
+    registration_status: Mapped[str | None] = mapped_column(String(20))
+    domicile: Mapped[str | None] = mapped_column(String(200))
+    domicile_code: Mapped[str | None] = mapped_column(String(32))  # the domicile in the address library
+    business_address: Mapped[str | None] = mapped_column(String(200))
+    business_address_code: Mapped[str | None] = mapped_column(String(32))
+    business_scope: Mapped[str | None] = mapped_column(Text)
+    industry_code: Mapped[str | None] = mapped_column(String(5))  # GB/T 4754 section, from the business scope
+    tax_registration_status: Mapped[str | None] = mapped_column(String(20))
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    build_id: Mapped[int] = mapped_column(ForeignKey("registry_builds.id"))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Address(Base):
+    """A standard address of the spatial base (标准地址库): district, street or town, road, number and building, with
+    coordinates; person and entity addresses link to it by code."""
+
+    __tablename__ = "registry_addresses"
+
+    address_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    street_code: Mapped[str | None] = mapped_column(String(12))
+    road_name: Mapped[str | None] = mapped_column(String(100))
+    house_number: Mapped[str | None] = mapped_column(String(20))
+    building_number: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    longitude: Mapped[str | None] = mapped_column(String(20))
+    latitude: Mapped[str | None] = mapped_column(String(20))
+    former_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    build_id: Mapped[int] = mapped_column(ForeignKey("registry_builds.id"))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Review(Base):
+    """A source row probabilistic matching could not settle: the best candidate golden record and its probability,
+    for a clerk to accept (the row links to it) or reject (it does not); the decision holds for every later build."""
+
+    __tablename__ = "registry_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    base: Mapped[str] = mapped_column(String(20))
+    feed_id: Mapped[int] = mapped_column(ForeignKey("registry_feeds.id"), index=True)
+    row: Mapped[int] = mapped_column(BigInteger)
+    candidate: Mapped[str | None] = mapped_column(String(32))  # the suggested golden record, if any
+    probability: Mapped[float] = mapped_column(default=0.0)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)  # the row, standardised
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | accepted | rejected
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    build_id: Mapped[int] = mapped_column(ForeignKey("registry_builds.id"))
+
+    __table_args__ = (UniqueConstraint("feed_id", "row", name="uq_registry_reviews_feed_row"),
+                      Index("ix_registry_reviews_base_status", "base", "status"))
 
 
 class Change(Base):
@@ -89,7 +163,7 @@ class Change(Base):
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                      autoincrement=True)
     base: Mapped[str] = mapped_column(String(20))
-    key: Mapped[str] = mapped_column(String(18))
+    key: Mapped[str] = mapped_column(String(32))
     change: Mapped[str] = mapped_column(String(10))  # created | changed | retired
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     build_id: Mapped[int] = mapped_column(ForeignKey("registry_builds.id"))
@@ -109,6 +183,7 @@ class QuarantinedRow(Base):
     row: Mapped[int] = mapped_column(BigInteger)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{rule, item, value}]
     values: Mapped[dict[str, Any]] = mapped_column(JSON)  # the row as delivered
+    corrected: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item → value replayed by later builds
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | corrected | accepted
     decided_by: Mapped[str] = mapped_column(String(100), default="")
     justification: Mapped[str] = mapped_column(Text, default="")
@@ -124,7 +199,7 @@ class Conflict(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     base: Mapped[str] = mapped_column(String(20))
-    key: Mapped[str] = mapped_column(String(18), index=True)
+    key: Mapped[str] = mapped_column(String(32), index=True)
     item: Mapped[str] = mapped_column(String(64))
     kept_value: Mapped[str] = mapped_column(String(200))
     kept_from: Mapped[int] = mapped_column(ForeignKey("departments.id"))

@@ -16,9 +16,9 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tongban.db import utcnow
+from tongban.db import Base, utcnow
+from tongban.registry import model as _model  # noqa: F401  (the serving tables, in Base.metadata)
 from tongban.registry.bases import BaseSpec
-from tongban.registry.model import Person
 
 BATCH = 10_000
 
@@ -37,8 +37,10 @@ def _q(name: str) -> str:
 
 
 def ensure_mirror(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
-    columns = ", ".join(f"{_q(f)} VARCHAR" for f in spec.fields)
+    columns = ", ".join(f"{_q(f)} VARCHAR" for f in spec.columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS published (key VARCHAR PRIMARY KEY, {columns}, history VARCHAR[])")
+    for field in spec.columns:  # a mirror from before a field was added
+        con.execute(f"ALTER TABLE published ADD COLUMN IF NOT EXISTS {_q(field)} VARCHAR")
 
 
 def pending_build(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -53,8 +55,8 @@ def pending_build(con: duckdb.DuckDBPyConnection) -> int | None:
 def diff(con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> None:
     """Compute ``pending``: created, changed (with the fields) and retired keys, against the mirror."""
     ensure_mirror(con, spec)
-    changed = " OR ".join(f"g.{_q(f)}.v IS DISTINCT FROM p.{_q(f)}" for f in spec.fields)
-    fields = ", ".join(f"CASE WHEN g.{_q(f)}.v IS DISTINCT FROM p.{_q(f)} THEN '{f}' END" for f in spec.fields)
+    changed = " OR ".join(f"g.{_q(f)}.v IS DISTINCT FROM p.{_q(f)}" for f in spec.columns)
+    fields = ", ".join(f"CASE WHEN g.{_q(f)}.v IS DISTINCT FROM p.{_q(f)} THEN '{f}' END" for f in spec.columns)
     con.execute(f"""
         CREATE OR REPLACE TABLE pending AS
         SELECT coalesce(g.key, p.key) AS key,
@@ -69,10 +71,10 @@ def diff(con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> None:
 def _serving_rows(spec: BaseSpec, build_id: int) -> str:
     """The SELECT over ``pending`` giving exactly the serving table's columns, provenance as JSON text, built in
     DuckDB so that Python only moves tuples."""
-    values = ", ".join(f"{_q(f)}.v AS {_q(f)}" for f in spec.fields)
+    values = ", ".join(f"{_q(f)}.v AS {_q(f)}" for f in spec.columns)
     provenance = ", ".join(
         f"""'{f}', CASE WHEN {_q(f)} IS NOT NULL THEN json_object('department', {_q(f)}.dept, 'feed', {_q(f)}.feed,
-                 'row', {_q(f)}."row", 'at', CAST({_q(f)}.at AS VARCHAR)) END""" for f in spec.fields)
+                 'row', {_q(f)}."row", 'at', CAST({_q(f)}.at AS VARCHAR)) END""" for f in spec.columns)
     return f"""SELECT key, {values}, CAST(to_json(coalesce(history, [])) AS VARCHAR) AS former_names,
                       CAST(json_object({provenance}) AS VARCHAR) AS provenance, {int(build_id)} AS build_id
                FROM pending WHERE change != 'retired' ORDER BY key"""
@@ -94,44 +96,56 @@ def apply(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec, buil
 
     Set-based: changed records are deleted and written again with the created ones, in batches of plain tuples
     through the driver (an ORM object per record cost 130 µs; this is a few)."""
-    conn = session.connection()
     counts = dict(con.execute("SELECT change, count(*) FROM pending GROUP BY change").fetchall())
-    table = Person.__table__
+    table = Base.metadata.tables[spec.table]
+    key = table.c[spec.key]
     # Changed records are written again; a created key may be one retired earlier that came back.
-    rewritten = "'changed', 'created'" if session.execute(select(table.c.id_number).limit(1)).first() else "'changed'"
+    rewritten = "'changed', 'created'" if session.execute(select(key).limit(1)).first() else "'changed'"
     for batch in _stream(con, f"SELECT key FROM pending WHERE change IN ({rewritten})"):
-        session.execute(table.delete().where(table.c.id_number.in_([k for (k,) in batch])))
-    columns = ["id_number", *spec.fields, "former_names", "provenance", "build_id"]
-    sql = f"INSERT INTO registry_people ({', '.join(columns)}) VALUES ({_placeholders(session, len(columns))})"
-    for batch in _stream(con, _serving_rows(spec, build_id)):
-        conn.exec_driver_sql(sql, batch)
+        session.execute(table.delete().where(key.in_([k for (k,) in batch])))
+    _write(session, con, spec.table, [spec.key, *spec.columns, "former_names", "provenance", "build_id"],
+           _serving_rows(spec, build_id))
     if counts.get("retired"):
         _retire(session, con, spec, build_id)
     now = utcnow().isoformat(sep=" ")
-    log = (f"INSERT INTO registry_changes (base, key, change, fields, build_id, at) "
-           f"VALUES ({_placeholders(session, 6)})")
-    for batch in _stream(con, f"""SELECT '{spec.name}', key, change, CAST(to_json(fields) AS VARCHAR),
-                                         {int(build_id)}, '{now}' FROM pending ORDER BY change, key"""):
-        conn.exec_driver_sql(log, batch)
+    _write(session, con, "registry_changes", ["base", "key", "change", "fields", "build_id", "at"],
+           f"""SELECT '{spec.name}', key, change, CAST(to_json(fields) AS VARCHAR), {int(build_id)}, '{now}'
+               FROM pending ORDER BY change, key""")
     return Published(int(counts.get("created", 0)), int(counts.get("changed", 0)), int(counts.get("retired", 0)))
+
+
+def _write(session: Session, con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: str) -> None:
+    """Insert the rows of the DuckDB query ``rows`` into ``table`` in the session's transaction: COPY on
+    PostgreSQL (several times faster than INSERTs), batches of prepared INSERTs on SQLite."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for batch in _stream(con, rows):
+                for row in batch:
+                    copy.write_row(row)
+        return
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_placeholders(session, len(columns))})"
+    for batch in _stream(con, rows):
+        conn.exec_driver_sql(sql, batch)
 
 
 def _retire(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> None:
     """A record no source holds any more keeps its last values, marked retired."""
-    table = Person.__table__
+    table = Base.metadata.tables[spec.table]
     now = utcnow()
     for batch in _stream(con, "SELECT key FROM pending WHERE change = 'retired'"):
         keys = [k for (k,) in batch]
-        session.execute(table.update().where(table.c.id_number.in_(keys)).values(retired_at=now, build_id=build_id))
+        session.execute(table.update().where(table.c[spec.key].in_(keys)).values(retired_at=now, build_id=build_id))
 
 
 def fold(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
     """After the serving commit: make the mirror what was just published, and forget ``pending``."""
     ensure_mirror(con, spec)
-    picks = ", ".join(f"{_q(f)}.v" for f in spec.fields)
+    picks = ", ".join(f"{_q(f)}.v AS {_q(f)}" for f in spec.columns)
     con.execute("BEGIN")
     con.execute("DELETE FROM published WHERE key IN (SELECT key FROM pending)")
-    con.execute(f"INSERT INTO published SELECT key, {picks}, history FROM pending WHERE change != 'retired'")
+    con.execute(f"INSERT INTO published BY NAME SELECT key, {picks}, history FROM pending WHERE change != 'retired'")
     con.execute("DROP TABLE pending")
     con.execute("DROP TABLE pending_meta")
     con.execute("COMMIT")

@@ -1,7 +1,9 @@
-"""Registry use cases: a department delivers a feed for one of its catalog resources. They never commit.
+"""Registry use cases: a department delivers a feed for one of its catalog resources; quarantined rows are corrected
+or accepted; a clerk answers the review queue; a department answers a doubtful-data notice. They never commit.
 
 A delivery is kept byte for byte in the feed store under its SHA-256, registered with department, resource and time,
-and audited; the same file delivered again for the same resource is recognised and not registered twice.
+and audited; the same file delivered again for the same resource is recognised and not registered twice. Every
+decision on a row is audited and holds for every later build, which replays it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from tongban.errors import FieldError, InvalidInput, NotFound
 from tongban.identity.policy import Action, Actor, Target
 from tongban.identity.service import actor_ref, require
 from tongban.registry import feed_files
-from tongban.registry.model import Conflict, Feed, QuarantinedRow
+from tongban.db import utcnow
+from tongban.registry.model import Conflict, Feed, QuarantinedRow, Review
 
 CHUNK = 1 << 20
 
@@ -129,6 +132,51 @@ def accept_quarantined(session: Session, actor: Actor, row_id: int, *, justifica
                                target_id=str(row_id), details={"feed": row.feed_id, "row": row.row,
                                                                "justification": row.justification}))
     return row
+
+
+def correct_quarantined(session: Session, actor: Actor, row_id: int, corrections: dict[str, str]) -> QuarantinedRow:
+    """The department that delivered a quarantined row corrects some of its values; the next build replays the row
+    with them (the delivered file stays as it was). Only the row's own columns can be corrected."""
+    row = session.get(QuarantinedRow, row_id)
+    feed = session.get(Feed, row.feed_id) if row is not None else None
+    require(actor, Action.REGISTRY_DELIVER, Target(department_id=feed.department_id if feed else None),
+            target_id=str(row_id), event="registry.quarantine_correct")
+    if row is None or feed is None or row.status != "open":
+        raise NotFound("No open quarantined row {id}", code="registry.quarantine_not_found", params={"id": row_id})
+    changes = {k: v.strip() for k, v in corrections.items() if v is not None and v.strip() != (row.values.get(k) or "")}
+    unknown = sorted(set(changes) - set(feed.columns))
+    if unknown:
+        raise InvalidInput("The feed has no column {column}", code="registry.correction_column",
+                           params={"column": unknown[0]},
+                           errors=[FieldError(c, "is not a column of the feed", code="registry.unknown_column")
+                                   for c in unknown])
+    if not changes:
+        raise InvalidInput("Change at least one value", code="registry.correction_empty",
+                           errors=[FieldError("values", "are unchanged", code="registry.unchanged")])
+    row.corrected, row.status, row.decided_by = {**(row.corrected or {}), **changes}, "corrected", actor.name
+    record(session, AuditEvent("registry.quarantine_correct", actor_ref(actor), target_type="quarantine",
+                               target_id=str(row_id), details={"feed": row.feed_id, "row": row.row,
+                                                               "corrected": changes}))
+    return row
+
+
+def decide_review(session: Session, actor: Actor, review_id: int, *, accept: bool, note: str = "") -> Review:
+    """A clerk answers a review: the row is the suggested record (accept) or not (reject); audited, and held by
+    every later build."""
+    require(actor, Action.REGISTRY_RECORDS, target_id=str(review_id), event="registry.review")
+    review = session.get(Review, review_id)
+    if review is None or review.status != "open":
+        raise NotFound("No open review {id}", code="registry.review_not_found", params={"id": review_id})
+    if accept and not review.candidate:
+        raise InvalidInput("Review {id} suggests no record to link to", code="registry.review_no_candidate",
+                           params={"id": review_id})
+    review.status = "accepted" if accept else "rejected"
+    review.decided_by, review.decided_at = actor.name, utcnow()
+    record(session, AuditEvent("registry.review", actor_ref(actor), target_type="review", target_id=str(review_id),
+                               details={"decision": review.status, "feed": review.feed_id, "row": review.row,
+                                        "candidate": review.candidate, "probability": review.probability,
+                                        "note": note.strip()[:500]}))
+    return review
 
 
 def answer_conflict(session: Session, actor: Actor, conflict_id: int, *, confirmed: bool) -> Conflict:

@@ -39,6 +39,12 @@ class Workspace:
         return self.root / "work.duckdb"
 
     @property
+    def library(self) -> Path:
+        """The standardised rows of the published standard addresses: the address base writes it after each
+        publish, and the other bases link their addresses to it."""
+        return self.root / "library.parquet"
+
+    @property
     def spill(self) -> Path:
         return self.root / "spill"
 

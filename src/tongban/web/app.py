@@ -26,10 +26,12 @@ from tongban.i18n import SUPPORTED
 from tongban.web import errors
 from tongban.web.api import catalog as catalog_api
 from tongban.web.api import registry as registry_api
+from tongban.web.api import registry_quality as registry_quality_api
 from tongban.web.api import health, identity as identity_api
 from tongban.web.deps import LANG_COOKIE
 from tongban.web.pages import account, admin, audit, auth, catalog, catalog_edit, catalog_io, home
 from tongban.web.pages import registry as registry_pages
+from tongban.web.pages import registry_quality as registry_quality_pages
 
 log = logging.getLogger("tongban.web")
 
@@ -117,8 +119,9 @@ def create_app(settings: Settings) -> FastAPI:
                                    swagger_css_url="/api/docs-assets/swagger-ui.css",
                                    swagger_favicon_url="/api/docs-assets/favicon-32x32.png")
 
-    for module in (health, identity_api, catalog_api, registry_api):
+    for module in (health, identity_api, catalog_api, registry_api, registry_quality_api):
         app.include_router(module.router)
-    for page in (home, auth, account, admin, audit, catalog, catalog_edit, catalog_io, registry_pages):
+    for page in (home, auth, account, admin, audit, catalog, catalog_edit, catalog_io, registry_pages,
+                 registry_quality_pages):
         app.include_router(page.router)
     return app

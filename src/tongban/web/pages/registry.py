@@ -1,5 +1,6 @@
-"""Base-database pages: the overview with builds and live progress, feed delivery, a golden record with its
-provenance, the quarantine work list and doubtful-data notices. The registry's use cases do the work."""
+"""Base-database pages: per base (population, entity, address) the overview with builds and live progress, a golden
+record with its provenance, the quarantine work list (corrected by the department, accepted by the operator), the
+clerical review queue and doubtful-data notices; and feed delivery. The registry's use cases do the work."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tongban.errors import TongbanError
 from tongban.i18n import gettext
 from tongban.identity.policy import Action, Actor, allowed
 from tongban.registry import reads, service
+from tongban.registry.bases import BASES
 from tongban.registry.build import build_base, may_build
 from tongban.web.deps import Csrf, Db, attempt, current_actor
 from tongban.web.jobs import Jobs
@@ -20,12 +22,37 @@ from tongban.web.render import render
 
 router = APIRouter(include_in_schema=False)
 ActorDep = Annotated[Actor, Depends(current_actor)]
-BASE = "population"
-# How the population base's fields are named on pages (English msgids).
+DEFAULT = "population"
+# How each base and its fields are named on pages (English msgids).
+TITLES = {"population": "Population base", "entity": "Legal-entity base", "address": "Spatial base"}
+KEY_LABELS = {"population": "Citizen ID number", "entity": "Unified social credit code",
+              "address": "Standard address code"}
 LABELS = {"name": "Name", "sex": "Sex", "birth_date": "Birth date", "ethnicity": "Ethnicity",
           "household_address": "Household address", "residence_address": "Residence address",
           "marital_status": "Marital status", "insurance_status": "Insurance status",
-          "employer_credit_code": "Employer", "phone": "Phone", "death_date": "Death date"}
+          "employer_credit_code": "Employer", "phone": "Phone", "death_date": "Death date",
+          "household_address_code": "Household address code", "residence_address_code": "Residence address code",
+          "company_name": "Entity name", "company_type": "Entity type", "legal_rep_name": "Legal representative",
+          "legal_rep_id_number": "Legal representative's ID number",
+          "registered_capital": "Registered capital (10k yuan)",
+          "established_on": "Established on", "registration_status": "Registration status", "domicile": "Domicile",
+          "business_address": "Business address", "business_scope": "Business scope", "industry_code": "Industry",
+          "tax_registration_status": "Tax registration status", "domicile_code": "Domicile address code",
+          "business_address_code": "Business address code", "district_code": "District",
+          "street_code": "Street or town", "road_name": "Road", "house_number": "Number",
+          "building_number": "Building", "address": "Standard address", "longitude": "Longitude",
+          "latitude": "Latitude", "id_input": "ID number as delivered", "credit_code_input": "Credit code as delivered",
+          "id_number": "Citizen ID number", "credit_code": "Unified social credit code"}
+
+
+def _base(request: Request) -> str:
+    base = request.query_params.get("base", DEFAULT)
+    return reads.base_spec(base).name
+
+
+def _context(request: Request, base: str, **extra: Any) -> dict[str, Any]:
+    return {"base": base, "bases": list(BASES), "titles": TITLES, "labels": LABELS, "key_label": KEY_LABELS[base],
+            **extra}
 
 
 def _jobs(request: Request) -> Jobs:
@@ -43,35 +70,38 @@ def _describe(request: Request, exc: BaseException) -> str:
 
 @router.get("/registry", response_class=HTMLResponse)
 def overview(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
-    view = reads.overview(db, actor, BASE)
-    job = _jobs(request).get(BASE)
+    base = _base(request)
+    view = reads.overview(db, actor, base)
+    job = _jobs(request).get(base)
     names = {f.id: f.filename for f in service.list_feeds(db, actor)}
-    return render(request, "registry_overview.html", {
-        "view": view, "job": job.as_dict() if job else None, "can_build": allowed(actor, Action.REGISTRY_BUILD),
-        "feed_names": names,
-        "can_records": allowed(actor, Action.REGISTRY_RECORDS), "notice": request.query_params.get("notice")})
+    return render(request, "registry_overview.html", _context(
+        request, base, view=view, job=job.as_dict() if job else None,
+        can_build=allowed(actor, Action.REGISTRY_BUILD), feed_names=names,
+        can_records=allowed(actor, Action.REGISTRY_RECORDS), notice=request.query_params.get("notice")))
 
 
 @router.post("/registry/build", dependencies=[Csrf])
-def start_build(request: Request, db: Db, actor: ActorDep) -> RedirectResponse:
-    may_build(actor, BASE)
+def start_build(request: Request, db: Db, actor: ActorDep,
+                base: Annotated[str, Form(max_length=20)] = DEFAULT) -> RedirectResponse:
+    base = reads.base_spec(base).name
+    may_build(actor, base)
     settings, sessions = request.app.state.settings, request.app.state.sessions
 
     def run(job: Any) -> dict[str, Any]:
-        report = build_base(sessions, actor, BASE, store=settings.feed_store, registry_dir=settings.registry_dir,
+        report = build_base(sessions, actor, base, store=settings.feed_store, registry_dir=settings.registry_dir,
                             progress=job.tick)
         p = report.published
         return {"build": report.build_id, "created": p.created, "changed": p.changed, "retired": p.retired,
                 "conflicts": report.conflicts}
 
-    started = _jobs(request).start(BASE, run, lambda exc: _describe(request, exc))
-    return RedirectResponse("/registry" + ("" if started else "?notice=running"), status_code=303)
+    started = _jobs(request).start(base, run, lambda exc: _describe(request, exc))
+    return RedirectResponse(f"/registry?base={base}" + ("" if started else "&notice=running"), status_code=303)
 
 
 @router.get("/registry/progress")
 def progress(request: Request, actor: ActorDep) -> JSONResponse:
     reads.may_read(actor)
-    job = _jobs(request).get(BASE)
+    job = _jobs(request).get(_base(request))
     return JSONResponse(job.as_dict() if job else {"running": False})
 
 
@@ -106,44 +136,81 @@ async def deliver(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
     return _feeds_page(request, db, actor, delivered=delivery)
 
 
-# Records, quarantine, conflicts ----------------------------------------------------------------------------------
+# Records, quarantine, reviews, conflicts ---------------------------------------------------------------------------
+
+def _record_page(request: Request, db: Db, actor: Actor, base: str, key: str) -> HTMLResponse:
+    reads.may_look_up(actor, base)
+    found, error, status = None, None, 200
+    if key.strip():
+        try:
+            found = attempt(db, reads.lookup, actor, base, key)
+        except TongbanError as exc:
+            error, status = gettext(request.state.lang, exc.message, **exc.params), exc.status
+    return render(request, "registry_person.html", _context(request, base, query=key, found=found, error=error),
+                  status=status)
+
+
+@router.get("/registry/records", response_class=HTMLResponse)
+def record_view(request: Request, db: Db, actor: ActorDep, key: str = "") -> HTMLResponse:
+    return _record_page(request, db, actor, _base(request), key)
+
 
 @router.get("/registry/people", response_class=HTMLResponse)
 def person(request: Request, db: Db, actor: ActorDep, id: str = "") -> HTMLResponse:
-    reads.may_look_up(actor)
-    found, error, status = None, None, 200
-    if id.strip():
-        try:
-            found = attempt(db, reads.lookup_person, actor, id)
-        except TongbanError as exc:
-            error, status = gettext(request.state.lang, exc.message, **exc.params), exc.status
-    return render(request, "registry_person.html", {"query": id, "found": found, "error": error, "labels": LABELS},
-                  status=status)
+    return _record_page(request, db, actor, "population", id)
 
 
 @router.get("/registry/quarantine", response_class=HTMLResponse)
 def quarantine(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
-    return render(request, "registry_quarantine.html", {"rows": reads.quarantine(db, actor, BASE),
-                                                        "done": request.query_params.get("done")})
+    base = _base(request)
+    return render(request, "registry_quarantine.html", _context(
+        request, base, rows=reads.quarantine(db, actor, base), done=request.query_params.get("done"),
+        can_accept=allowed(actor, Action.REGISTRY_RECORDS), can_correct=allowed(actor, Action.REGISTRY_DELIVER)))
 
 
 @router.post("/registry/quarantine/{row_id}/accept", dependencies=[Csrf])
-def accept(row_id: int, db: Db, actor: ActorDep,
-           justification: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
+def accept(row_id: int, db: Db, actor: ActorDep, justification: Annotated[str, Form(max_length=2000)] = "",
+           base: Annotated[str, Form(max_length=20)] = DEFAULT) -> RedirectResponse:
     attempt(db, service.accept_quarantined, actor, row_id, justification=justification)
-    return RedirectResponse("/registry/quarantine?done=accepted", status_code=303)
+    return RedirectResponse(f"/registry/quarantine?base={reads.base_spec(base).name}&done=accepted", status_code=303)
+
+
+@router.post("/registry/quarantine/{row_id}/correct", dependencies=[Csrf])
+async def correct(request: Request, row_id: int, db: Db, actor: ActorDep) -> RedirectResponse:
+    form = await request.form()
+    base = reads.base_spec(str(form.get("base", DEFAULT))).name
+    values = {str(k)[2:]: str(v) for k, v in form.multi_items() if str(k).startswith("v:")}
+    attempt(db, service.correct_quarantined, actor, row_id, values)
+    return RedirectResponse(f"/registry/quarantine?base={base}&done=corrected", status_code=303)
+
+
+@router.get("/registry/reviews", response_class=HTMLResponse)
+def review_queue(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
+    base = _base(request)
+    return render(request, "registry_reviews.html", _context(
+        request, base, reviews=reads.reviews(db, actor, base), pairs=reads.REVIEW_PAIRS[base],
+        key=BASES[base].key, done=request.query_params.get("done")))
+
+
+@router.post("/registry/reviews/{review_id}", dependencies=[Csrf])
+def decide(review_id: int, db: Db, actor: ActorDep, decision: Annotated[str, Form()] = "",
+           note: Annotated[str, Form(max_length=500)] = "",
+           base: Annotated[str, Form(max_length=20)] = DEFAULT) -> RedirectResponse:
+    attempt(db, service.decide_review, actor, review_id, accept=decision == "accept", note=note)
+    done = "accepted" if decision == "accept" else "rejected"
+    return RedirectResponse(f"/registry/reviews?base={reads.base_spec(base).name}&done={done}", status_code=303)
 
 
 @router.get("/registry/conflicts", response_class=HTMLResponse)
 def conflicts(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
-    return render(request, "registry_conflicts.html", {
-        "conflicts": reads.conflicts(db, actor, BASE), "can_answer": allowed(actor, Action.REGISTRY_DELIVER),
-        "labels": LABELS,
-        "done": request.query_params.get("done")})
+    base = _base(request)
+    return render(request, "registry_conflicts.html", _context(
+        request, base, conflicts=reads.conflicts(db, actor, base), can_answer=allowed(actor, Action.REGISTRY_DELIVER),
+        done=request.query_params.get("done")))
 
 
 @router.post("/registry/conflicts/{conflict_id}", dependencies=[Csrf])
-def answer(conflict_id: int, db: Db, actor: ActorDep,
-           answer: Annotated[str, Form()] = "confirmed") -> RedirectResponse:
+def answer(conflict_id: int, db: Db, actor: ActorDep, answer: Annotated[str, Form()] = "confirmed",
+           base: Annotated[str, Form(max_length=20)] = DEFAULT) -> RedirectResponse:
     attempt(db, service.answer_conflict, actor, conflict_id, confirmed=answer == "confirmed")
-    return RedirectResponse("/registry/conflicts?done=answered", status_code=303)
+    return RedirectResponse(f"/registry/conflicts?base={reads.base_spec(base).name}&done=answered", status_code=303)

@@ -15,7 +15,8 @@
     });
   }
   function poll() {
-    fetch("/registry/progress", {credentials: "same-origin"})
+    fetch("/registry/progress?base=" + encodeURIComponent(box.getAttribute("data-base") || "population"),
+          {credentials: "same-origin"})
       .then(function (r) { return r.json(); })
       .then(function (job) {
         show(job);
