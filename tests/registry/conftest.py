@@ -55,14 +55,15 @@ class City:
 
 
 def make_city(sessions: sessionmaker[Session], root: Path, *, people: int = 300, seed: int = 3,
-              store: Path | None = None, registry: Path | None = None) -> City:
-    """Departments, the demo catalog and a generated city whose four population feeds are delivered."""
+              store: Path | None = None, registry: Path | None = None, deliver: bool = True) -> City:
+    """Departments, the demo catalog and a generated city whose four population feeds are delivered (unless
+    ``deliver`` is false: then the bases start empty)."""
     with transaction(sessions) as session:
         seed_departments(session, SYSTEM)
         seed_catalog(session, SYSTEM, DEMO_CATALOG)
     city = City(sessions, root / "feeds", store or root / "store", registry or root / "registry")
     write_city(city.feeds, CityRequest(people=people, entities=max(1, people // 7), seed=seed))
-    for filename, resource in FEEDS.items():
+    for filename, resource in FEEDS.items() if deliver else ():
         city.deliver(filename, resource)
     return city
 

@@ -195,15 +195,19 @@ def test_matching_takes_accepted_links_into_the_golden_records_and_leaves_the_re
 
 def test_a_clerks_answer_holds_in_the_next_matching(city, con):
     twin = PEOPLE["twin2"][1]
+    (suggested,), = con.execute('SELECT key FROM links WHERE feed_id = ? AND "row" = 5', [CLINIC]).fetchall()
     con.execute("CREATE OR REPLACE TEMP TABLE decisions AS SELECT * FROM (VALUES "
-                f"({CLINIC}::BIGINT, 6::BIGINT, '{twin}', 'accepted'), ({CLINIC}, 5, NULL, 'rejected')) "
-                "d(feed_id, row, key, decision)")
+                f"({CLINIC}::BIGINT, 6::BIGINT, '{twin}', 'accepted'), ({CLINIC}, 5, ?, 'rejected')) "
+                "d(feed_id, row, key, decision)", [suggested])
     try:
         resolve(con, POPULATION, {"name": 1, "sex": 1, "birth_date": 1})
         outcomes = dict(((r, (o, k, why)) for r, o, k, why in con.execute(
             'SELECT "row", outcome, key, reason FROM outcomes WHERE feed_id = ? AND "row" IN (5, 6)',
             [CLINIC]).fetchall()))
-        assert outcomes == {6: ("linked", twin, ""), 5: ("review", None, "match.rejected")}
+        assert outcomes[6] == ("linked", twin, "")
+        assert outcomes[5][0] == "review"  # not linked to the person the clerk ruled out
+        (again,), = con.execute('SELECT key FROM links WHERE feed_id = ? AND "row" = 5', [CLINIC]).fetchall()
+        assert again != suggested or again is None
     finally:  # the module's other tests read the first matching
         con.execute("DELETE FROM decisions")
         resolve(con, POPULATION, {"name": 1, "sex": 1, "birth_date": 1})

@@ -4,6 +4,7 @@ audited and shows in the lineage."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,71 @@ def test_a_clerk_settles_a_row_two_people_fit(city, extra):
         (audit,) = session.scalars(select(AuditRecord).where(AuditRecord.action == "registry.review",
                                                              AuditRecord.outcome == "allowed")).all()
         assert audit.details["decision"] == "accepted" and audit.details["note"] == "门诊病历核对"
+
+
+def test_an_accepted_row_whose_key_is_no_key_is_matched_instead(city, tmp_path):
+    feed = _deliver(city, tmp_path, "police_odd.csv", "户籍人口基本信息", POLICE, [
+        ["1234", "", "1", "1950-01-01", "01", "上海市徐汇区田林街道田林路3号", "2020-01-01"],
+        ["310104500101001", "", "1", "1950-01-01", "01", "上海市徐汇区田林街道田林路4号", "2020-01-01"]])
+    city.build()
+    with city.sessions.begin() as session:
+        for row in session.scalars(select(QuarantinedRow).where(QuarantinedRow.feed_id == feed)):
+            service.accept_quarantined(session, OPERATOR, row.id, justification="核实")
+    city.build()  # a key that is no key does not break the build: the row is matched like any without one
+    assert _outcome(city, "police_odd.csv", 1)[0] == "review"
+    assert _outcome(city, "police_odd.csv", 2)[:2] == ("linked", NAMELESS)  # a 15-digit ID: its upgrade
+    city.build()
+
+
+def test_a_row_its_file_could_not_give_is_neither_corrected_nor_accepted(city, tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_bytes("公民身份号码,姓名\n".encode() + f"{NAMELESS},王五,多余\n".encode())
+    feed = city.deliver("ragged.csv", "户籍人口基本信息", path)
+    city.build()
+    with city.sessions.begin() as session:
+        row = session.scalars(select(QuarantinedRow).where(QuarantinedRow.feed_id == feed)).one()
+        with pytest.raises(InvalidInput):
+            service.accept_quarantined(session, OPERATOR, row.id, justification="核实")
+        with pytest.raises(InvalidInput):
+            service.correct_quarantined(session, _admin(city, feed), row.id, {"name": "王五"})
+
+
+def test_a_base_with_nobody_resolved_yet_builds(sessions, tmp_path):
+    from tests.registry.conftest import make_city
+
+    empty = make_city(sessions, tmp_path, people=50, deliver=False)
+    _deliver(empty, tmp_path, "clinic_only.csv", "居民健康档案", HEALTH, [
+        ["李建国", "男", "1931-02-03", "", "", "", "", "2025-01-01"],
+        ["王五", "男", "1950-01-01", "", "", "", "", "2025-01-01"]])
+    report = empty.build()
+    assert report.published.created == 0 and sum(c.get("review", 0) for c in report.feeds.values()) == 2
+
+
+def test_a_failure_after_the_publish_commits_leaves_the_build_published_and_the_next_one_clean(city, extra,
+                                                                                              monkeypatch):
+    from tongban.registry import build as build_module
+    from tongban.registry.model import Build
+
+    real = build_module._fold
+    monkeypatch.setattr(build_module, "_fold", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        city.build()
+    monkeypatch.setattr(build_module, "_fold", real)
+    with city.sessions() as session:
+        assert [b.status for b in session.scalars(select(Build).order_by(Build.id))] == ["published"]
+        reviews = session.scalars(select(Review)).all()
+    city.build()  # settles the first build's fold, then builds: no review or notice twice
+    with city.sessions() as session:
+        assert len(session.scalars(select(Review)).all()) == len(reviews)
+        assert [b.status for b in session.scalars(select(Build).order_by(Build.id))] == ["published", "published"]
+
+
+def test_a_retired_or_missing_record_cannot_be_accepted_for_a_review(city, extra):
+    city.build()
+    with city.sessions.begin() as session:
+        review = session.scalars(select(Review)).first()
+        person = session.get(Person, review.candidate)
+        person.retired_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with city.sessions.begin() as session:
+        with pytest.raises(InvalidInput):
+            service.decide_review(session, OPERATOR, review.id, accept=True)

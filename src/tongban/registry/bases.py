@@ -22,6 +22,7 @@ class BaseSpec:
     key: str
     status: str  # the standardised column saying whether the key is valid
     valid: str  # ... and its value when it is
+    key_pattern: str  # the shape a key must have to be stored (an accepted row's key as delivered is checked)
     fields: tuple[str, ...]
     conflicts: tuple[str, ...]
     history: str  # the field whose earlier values are kept as a list ("former names")
@@ -50,6 +51,7 @@ class BaseSpec:
 
 POPULATION = BaseSpec(
     name="population", kind="people", key="id_number", status="id_status", valid="valid18",
+    key_pattern="[0-9]{17}[0-9X]",
     fields=("name", "sex", "birth_date", "ethnicity", "household_address", "residence_address", "marital_status",
             "insurance_status", "employer_credit_code", "phone", "death_date"),
     conflicts=("name", "sex", "birth_date", "ethnicity"),
@@ -61,6 +63,7 @@ POPULATION = BaseSpec(
 
 ENTITY = BaseSpec(
     name="entity", kind="entities", key="credit_code", status="credit_code_status", valid="valid",
+    key_pattern="[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}",
     fields=("company_name", "company_type", "legal_rep_name", "legal_rep_id_number", "registered_capital",
             "established_on", "registration_status", "domicile", "business_address", "business_scope",
             "tax_registration_status"),
@@ -73,6 +76,7 @@ ENTITY = BaseSpec(
 
 ADDRESS = BaseSpec(
     name="address", kind="addresses", key="address_code", status="address_code_status", valid="valid",
+    key_pattern="[0-9]{6,32}",
     fields=("district_code", "street_code", "road_name", "house_number", "building_number", "address",
             "longitude", "latitude"),
     conflicts=("district_code", "road_name", "house_number"),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -85,7 +86,7 @@ def _feeds(session: Session, spec: BaseSpec, store: Path) -> list[FeedInfo]:
     return out
 
 
-def _start(sessions: sessionmaker[Session], actor: Actor, spec: BaseSpec, store: Path,
+def _start(sessions: sessionmaker[Session], actor: Actor, spec: BaseSpec, store: Path, ws: Workspace,
            con: duckdb.DuckDBPyConnection) -> tuple[int, list[FeedInfo], dict[str, int]]:
     with transaction(sessions) as session:
         require(actor, Action.REGISTRY_BUILD, target_id=spec.name, event="registry.build")
@@ -93,11 +94,11 @@ def _start(sessions: sessionmaker[Session], actor: Actor, spec: BaseSpec, store:
         if pending is not None:  # a build was killed between its publish commit and folding the mirror
             finished = session.get(Build, pending)
             if finished is not None and finished.status == "published":
-                publish.fold(con, spec)
-                findings.fold(con)
+                _fold(con, ws, spec)
             else:
                 publish.discard(con)
                 findings.discard(con)
+                ws.pending_library.unlink(missing_ok=True)
         session.execute(update(Build).where(Build.base == spec.name, Build.status == "running")
                         .values(status="failed", error="interrupted", finished_at=utcnow()))
         build = Build(base=spec.name)
@@ -111,21 +112,28 @@ def _start(sessions: sessionmaker[Session], actor: Actor, spec: BaseSpec, store:
 
 
 def _decisions(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
-    """A clerk's answers to earlier reviews, for matching to honour: table ``decisions``."""
-    con.execute("CREATE OR REPLACE TEMP TABLE decisions (feed_id BIGINT, row BIGINT, key VARCHAR, decision VARCHAR)")
+    """What people decided about rows, for matching to honour: a clerk's answers to reviews (``decisions``), and the
+    quarantined rows a department corrected (replayed with its values) or the operator accepted as they are
+    (``replays``). Moved as Arrow tables: an INSERT per row into DuckDB costs milliseconds."""
     answered = session.execute(select(Review.feed_id, Review.row, Review.candidate, Review.status)
                                .where(Review.base == spec.name, Review.status.in_(("accepted", "rejected")))).all()
-    if answered:
-        con.executemany("INSERT INTO decisions VALUES (?, ?, ?, ?)", [tuple(a) for a in answered])
-    # Quarantined rows a department corrected (replayed with its values) or the operator accepted as they are.
-    con.execute("CREATE OR REPLACE TEMP TABLE replays (feed_id BIGINT, row BIGINT, status VARCHAR, corrected JSON)")
+    _table(con, "decisions", {"feed_id": pa.int64(), "row": pa.int64(), "key": pa.string(), "decision": pa.string()},
+           answered)
     replayed = session.execute(select(QuarantinedRow.feed_id, QuarantinedRow.row, QuarantinedRow.status,
                                       QuarantinedRow.corrected)
                                .where(QuarantinedRow.base == spec.name,
                                       QuarantinedRow.status.in_(("corrected", "accepted")))).all()
-    if replayed:
-        con.executemany("INSERT INTO replays VALUES (?, ?, ?, ?)",
-                        [(f, r, st, json.dumps(c or {}, ensure_ascii=False)) for f, r, st, c in replayed])
+    _table(con, "replays", {"feed_id": pa.int64(), "row": pa.int64(), "status": pa.string(), "corrected": pa.string()},
+           [(f, r, st, json.dumps(c or {}, ensure_ascii=False)) for f, r, st, c in replayed])
+    con.execute("CREATE OR REPLACE TEMP TABLE replays AS SELECT * REPLACE (CAST(corrected AS JSON) AS corrected) "
+                "FROM replays")
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, schema: dict[str, pa.DataType], rows: Any) -> None:
+    """Temporary DuckDB table ``name`` holding ``rows`` (tuples in the order of ``schema``)."""
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+    arrow = pa.table({c: pa.array(list(v), type=t) for (c, t), v in zip(schema.items(), columns, strict=True)})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM arrow")  # DuckDB reads the local ``arrow``
 
 
 def _ingest(ws: Workspace, feeds: list[FeedInfo], progress: Progress) -> None:
@@ -204,7 +212,7 @@ def build_base(sessions: sessionmaker[Session], actor: Actor, base: str, *, stor
     ws = Workspace.of(registry_dir, base)
     tick = progress or (lambda stage, done, total: None)
     with ws.lock(base), ws.connect(memory_limit=memory_limit) as con:
-        build_id, feeds, sources = _start(sessions, actor, spec, store, con)
+        build_id, feeds, sources = _start(sessions, actor, spec, store, ws, con)
         report = BuildReport(build_id, base)
         try:
             for stage, run in (("ingest", lambda: _ingest(ws, feeds, tick)),
@@ -213,11 +221,9 @@ def build_base(sessions: sessionmaker[Session], actor: Actor, base: str, *, stor
                 started = time.perf_counter()
                 run()
                 report.seconds[stage] = round(time.perf_counter() - started, 2)
-            started = time.perf_counter()
-            _publish(sessions, actor, con, ws, spec, feeds, [f.id for f in feeds if f.new], report)
             if spec.name == "address" and feeds:
-                _write_library(con, ws)
-            report.seconds["publish"] = round(time.perf_counter() - started, 2)
+                _write_library(con, ws)  # aside: in place once the publish has committed
+            _publish(sessions, actor, con, ws, spec, feeds, [f.id for f in feeds if f.new], report)
             tick("publish", 1, 1)
         except BaseException as exc:
             _fail(sessions, build_id, exc)
@@ -243,16 +249,26 @@ def _resolve(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, feed
 
 
 def _write_library(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
-    """After the address base is published: its standard addresses, standardised and parsed, as the file the other
-    bases link their addresses to (written aside and renamed, so a reader never sees half of it)."""
-    partial = ws.library.with_suffix(".partial")
-    con.execute(f"COPY (SELECT * EXCLUDE (findings, copy) FROM linked WHERE copy = 1) TO '{partial}' "
+    """The address base's standard addresses, standardised and parsed — the file the other bases link their
+    addresses to — written aside; :func:`_fold` puts it in place after the publish commits."""
+    con.execute(f"COPY (SELECT * EXCLUDE (findings, copy) FROM linked WHERE copy = 1) TO '{ws.pending_library}' "
                 "(FORMAT parquet, COMPRESSION zstd)")
-    partial.replace(ws.library)
+
+
+def _fold(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec) -> None:
+    """After the serving commit: fold the published difference and the sent findings into DuckDB's mirrors in one
+    DuckDB transaction (``pending_meta`` goes last, with them), then put a new address library in place."""
+    con.execute("BEGIN")
+    findings.fold(con)
+    publish.fold(con, spec)
+    con.execute("COMMIT")
+    if ws.pending_library.exists():
+        ws.pending_library.replace(ws.library)
 
 
 def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPyConnection, ws: Workspace,
              spec: BaseSpec, feeds: list[FeedInfo], new_feeds: list[int], report: BuildReport) -> None:
+    started = time.perf_counter()
     if feeds:
         publish.diff(con, spec, report.build_id)
         findings.diff(con, {f: ws.ingested(f) for f in new_feeds})
@@ -263,14 +279,14 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
             report.conflicts = findings.apply(session, con, spec.name, report.build_id)
         build = session.get(Build, report.build_id)
         assert build is not None
+        report.seconds["publish"] = round(time.perf_counter() - started, 2)
         build.status, build.finished_at, build.stats = "published", utcnow(), _stats(report)
         build.quality = measured
         session.execute(update(Feed).where(Feed.id.in_(new_feeds)).values(status="processed"))
         record(session, AuditEvent("registry.build", actor_ref(actor), target_type="base", target_id=spec.name,
                                    details={"build": report.build_id, "stage": "published", **_stats(report)}))
     if feeds:
-        publish.fold(con, spec)
-        findings.fold(con)
+        _fold(con, ws, spec)
 
 
 def _stats(report: BuildReport) -> dict[str, Any]:
@@ -282,7 +298,7 @@ def _stats(report: BuildReport) -> dict[str, Any]:
 def _fail(sessions: sessionmaker[Session], build_id: int, exc: BaseException) -> None:
     detail = str(exc) if not isinstance(exc, FeedUnreadable) else f"row {exc.row}: {exc.detail}"
     with transaction(sessions) as session:
-        session.execute(update(Build).where(Build.id == build_id)
+        session.execute(update(Build).where(Build.id == build_id, Build.status == "running")
                         .values(status="failed", error=f"{type(exc).__name__}: {detail}"[:2000],
                                 finished_at=utcnow()))
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from sqlalchemy import insert
+import pyarrow as pa
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from sqlalchemy import tuple_, update
 
 from tongban.db import utcnow
 from tongban.registry.model import Conflict, QuarantinedRow, Review
@@ -32,25 +32,18 @@ REVIEW_VALUES = ("name", "sex", "birth_date", "id_input", "phone", "household_ad
 def _ensure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS sent_conflicts (key VARCHAR, item VARCHAR, other_value VARCHAR, "
                 "department_id BIGINT)")
-    con.execute('CREATE TABLE IF NOT EXISTS sent_reviews (feed_id BIGINT, "row" BIGINT)')
 
 
 def _reviews(con: duckdb.DuckDBPyConnection) -> None:
-    """``pending_reviews``: rows linkage left for a clerk, not sent before, with their standardised values;
-    ``settled_reviews``: rows sent before that this build linked (a new feed gave their key, a clerk accepted) or
-    no longer holds; their open reviews close. A row is sent for review once."""
+    """``pending_reviews``: every row linkage left for a clerk in this build, with its standardised values and the
+    suggested record. What is new, what a build settled and what came back is decided against the serving
+    database in :func:`apply` (it is the truth: a build killed at any point cannot make a review twice)."""
     have = {c for (c, *_) in con.execute("DESCRIBE r").fetchall()}
     values = ", ".join(f"'{c}': CAST(r.\"{c}\" AS VARCHAR)" for c in REVIEW_VALUES if c in have)
     con.execute(f"""
         CREATE OR REPLACE TABLE pending_reviews AS
         SELECT l.feed_id, l."row", l.key AS candidate, l.probability, to_json({{{values}}}) AS "values"
-        FROM links l JOIN r USING (feed_id, "row")
-        ANTI JOIN sent_reviews s ON s.feed_id = l.feed_id AND s."row" = l."row"
-        WHERE l.decision = 'review'""")
-    con.execute("""
-        CREATE OR REPLACE TABLE settled_reviews AS
-        SELECT feed_id, "row" FROM sent_reviews
-        EXCEPT SELECT feed_id, "row" FROM links WHERE decision IN ('review', 'rejected')""")
+        FROM links l JOIN r USING (feed_id, "row") WHERE l.decision = 'review'""")
 
 
 def diff(con: duckdb.DuckDBPyConnection, new_feeds: dict[int, Path]) -> None:
@@ -91,20 +84,12 @@ def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
 
 def apply(session: Session, con: duckdb.DuckDBPyConnection, base: str, build_id: int) -> int:
     """Write the pending quarantine rows, conflicts and reviews; returns how many conflicts were sent."""
-    for rows in _batches(con, 'SELECT * FROM pending_reviews ORDER BY feed_id, "row"'):
-        session.execute(insert(Review), [
-            {"base": base, "feed_id": r["feed_id"], "row": r["row"], "candidate": r["candidate"],
-             "probability": float(r["probability"]), "values": json.loads(r["values"]), "build_id": build_id}
-            for r in rows])
+    _apply_reviews(session, con, base, build_id)
     for rows in _batches(con, 'SELECT * FROM pending_reopened'):  # corrected, and still breaking a hard rule
         for r in rows:
             session.execute(update(QuarantinedRow).where(
                 QuarantinedRow.base == base, QuarantinedRow.feed_id == r["feed_id"], QuarantinedRow.row == r["row"],
                 QuarantinedRow.status == "corrected").values(status="open", reasons=json.loads(r["reasons"])))
-    for rows in _batches(con, 'SELECT * FROM settled_reviews'):
-        session.execute(update(Review).where(tuple_(Review.feed_id, Review.row).in_(
-            [(r["feed_id"], r["row"]) for r in rows]), Review.status == "open")
-            .values(status="settled", decided_by="build", decided_at=utcnow()))
     for rows in _batches(con, 'SELECT * FROM pending_quarantine ORDER BY feed_id, "row"'):
         session.execute(insert(QuarantinedRow), [
             {"base": base, "feed_id": r["feed_id"], "row": r["row"], "reasons": json.loads(r["reasons"]),
@@ -119,27 +104,52 @@ def apply(session: Session, con: duckdb.DuckDBPyConnection, base: str, build_id:
     return sent
 
 
+def _apply_reviews(session: Session, con: duckdb.DuckDBPyConnection, base: str, build_id: int) -> None:
+    """New reviews are inserted; a review a build had settled that is doubtful again reopens with the new
+    suggestion; an open review whose row this build linked (a new feed gave its key) or no longer holds is settled.
+    Decided reviews (accepted, rejected) are left as the clerk left them."""
+    known = session.execute(select(Review.id, Review.feed_id, Review.row, Review.status)
+                            .where(Review.base == base)).all()
+    columns = list(zip(*known, strict=True)) if known else [[], [], [], []]
+    arrow = pa.table({"id": pa.array(columns[0], pa.int64()), "feed_id": pa.array(columns[1], pa.int64()),
+                      "row": pa.array(columns[2], pa.int64()), "status": pa.array(columns[3], pa.string())})
+    con.execute("CREATE OR REPLACE TEMP TABLE _known_reviews AS SELECT * FROM arrow")  # the local ``arrow``
+    try:
+        for rows in _batches(con, """SELECT p.* FROM pending_reviews p
+                                     ANTI JOIN _known_reviews k USING (feed_id, "row") ORDER BY feed_id, "row" """):
+            session.execute(insert(Review), [
+                {"base": base, "feed_id": r["feed_id"], "row": r["row"], "candidate": r["candidate"],
+                 "probability": float(r["probability"]), "values": json.loads(r["values"]), "build_id": build_id}
+                for r in rows])
+        for rows in _batches(con, """SELECT k.id, p.candidate, p.probability, p."values" FROM pending_reviews p
+                                     JOIN _known_reviews k USING (feed_id, "row") WHERE k.status = 'settled'"""):
+            for r in rows:
+                session.execute(update(Review).where(Review.id == r["id"]).values(
+                    status="open", candidate=r["candidate"], probability=float(r["probability"]),
+                    values=json.loads(r["values"]), decided_by="", decided_at=None, build_id=build_id))
+        for rows in _batches(con, """SELECT k.id FROM _known_reviews k ANTI JOIN pending_reviews p USING (feed_id, "row")
+                                     WHERE k.status = 'open'"""):
+            session.execute(update(Review).where(Review.id.in_([r["id"] for r in rows]))
+                            .values(status="settled", decided_by="build", decided_at=utcnow()))
+    finally:
+        con.execute("DROP TABLE IF EXISTS _known_reviews")
+
+
 def _delivered(values: dict[str, Any]) -> dict[str, Any]:
     values.pop("row", None)
     return values
 
 
 def fold(con: duckdb.DuckDBPyConnection) -> None:
+    """Record the conflicts as sent and forget the pending tables — in the caller's DuckDB transaction, with the
+    golden records' fold."""
     _ensure(con)
     exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'pending_conflicts'").fetchone()
-    con.execute("BEGIN")
     if exists and exists[0]:
         con.execute("INSERT INTO sent_conflicts SELECT key, item, other_value, department_id FROM pending_conflicts")
-        con.execute('INSERT INTO sent_reviews SELECT feed_id, "row" FROM pending_reviews')
-    for table in ("pending_reviews", "settled_reviews", "pending_reopened"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute("DROP TABLE IF EXISTS pending_conflicts")
-    con.execute("DROP TABLE IF EXISTS pending_quarantine")
-    con.execute("COMMIT")
+    discard(con)
 
 
 def discard(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("pending_reviews", "settled_reviews", "pending_reopened"):
+    for table in ("pending_reviews", "pending_reopened", "pending_conflicts", "pending_quarantine"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute("DROP TABLE IF EXISTS pending_conflicts")
-    con.execute("DROP TABLE IF EXISTS pending_quarantine")

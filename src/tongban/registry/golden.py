@@ -50,7 +50,8 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE keyed AS
         WITH known AS (SELECT DISTINCT {spec.key} AS key FROM r WHERE NOT hard AND {valid}),
-        accepted AS (SELECT feed_id, "row", key FROM decisions WHERE decision = 'accepted')
+        accepted AS (SELECT feed_id, "row", key FROM decisions  -- a record that still exists: else matched again
+                     WHERE decision = 'accepted' AND key IN (SELECT key FROM known))
         SELECT r.*, CASE WHEN {valid} THEN {spec.key} WHEN a.key IS NOT NULL THEN a.key
                          {f'ELSE {spec.upgraded}' if spec.upgraded else ''} END AS key
         FROM r LEFT JOIN accepted a USING (feed_id, "row")
@@ -95,10 +96,16 @@ def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
 
 def _accepted_as_they_are(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
     """Quarantined rows the operator accepted are no longer hard; the key as delivered is taken as valid (a real
-    number failing its check digit, say) when the row has one, else the row is matched like any without a key."""
+    number failing its check digit, say) when it has the key's shape — a 15-digit ID as its upgrade — else the row
+    is matched like any without a key."""
     have = {c for (c, *_) in con.execute("DESCRIBE r").fetchall()}
     given = f"{spec.status.removesuffix('_status')}_input"
-    key = f"coalesce({spec.key}, {given})" if given in have else spec.key
+    candidates = [spec.key]
+    if spec.upgraded and spec.upgraded in have:
+        candidates.append(spec.upgraded)
+    if given in have:
+        candidates.append(f"CASE WHEN regexp_full_match({given}, '{spec.key_pattern}') THEN {given} END")
+    key = f"coalesce({', '.join(candidates)})"
     con.execute(f"""
         UPDATE r SET hard = FALSE, {spec.key} = {key},
                      {spec.status} = CASE WHEN {key} IS NOT NULL THEN '{spec.valid}' ELSE {spec.status} END
@@ -121,8 +128,9 @@ def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> LinkStats | None:
         CREATE OR REPLACE TEMP TABLE unkeyed AS
         SELECT feed_id, "row" FROM r WHERE NOT hard EXCEPT SELECT feed_id, "row" FROM keyed""")
     (waiting,) = con.execute("SELECT count(*) FROM unkeyed").fetchone() or (0,)
+    (people,) = con.execute("SELECT count(DISTINCT key) FROM linked").fetchone() or (0,)
     stats = None
-    if waiting and spec.linkage == "people":
+    if waiting and people >= 2 and spec.linkage == "people":  # splink needs people to compare with
         linkage.prepare(con)
         stats = linkage.link(con)
     elif waiting and spec.linkage == "entities":
@@ -130,9 +138,12 @@ def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> LinkStats | None:
     else:
         con.execute("""CREATE OR REPLACE TABLE links AS SELECT feed_id, "row", NULL::VARCHAR AS key,
                        0.0::DOUBLE AS probability, 'none' AS decision FROM unkeyed""")
+    # A clerk said the row is not the record suggested: linkage passed over that record; if it found no other, the
+    # row stays rejected.
     con.execute("""
-        UPDATE links SET decision = 'rejected' FROM decisions d
-        WHERE d.feed_id = links.feed_id AND d."row" = links."row" AND d.decision = 'rejected'""")
+        UPDATE links SET decision = 'rejected', key = NULL FROM decisions d
+        WHERE d.feed_id = links.feed_id AND d."row" = links."row" AND d.decision = 'rejected'
+          AND (links.decision = 'none' OR d.key IS NOT DISTINCT FROM links.key)""")
     return stats
 
 

@@ -122,7 +122,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
                   FROM linked)
             GROUP BY key)
         SELECT key, f.folded AS name, f.surname, f.given_name, f.name_pinyin,
-               CASE WHEN CAST(substr(key, 17, 1) AS INT) % 2 = 1 THEN '1' ELSE '2' END AS sex,
+               CASE WHEN try_cast(substr(key, 17, 1) AS INT) % 2 = 1 THEN '1' ELSE '2' END AS sex,
                try_strptime(substr(key, 7, 8), '%Y%m%d')::DATE AS birth_date, phone,
                {', '.join(f'a.{p} AS {p}' for p in _PARTS)}
         FROM latest l LEFT JOIN _lk_names f ON f.name = l.name""")
@@ -336,10 +336,14 @@ def link(con: duckdb.DuckDBPyConnection, *, accept: float = 0.99, review: float 
 
 def _decide(con: duckdb.DuckDBPyConnection, predictions: str, accept: float, review: float) -> None:
     """Per candidate the best key, its probability normalised over every key it could be, and the decision."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS decisions (feed_id BIGINT, row BIGINT, key VARCHAR, decision VARCHAR)")
     con.execute(f"""
         CREATE OR REPLACE TABLE links AS
         WITH p AS (SELECT uid_r AS uid, uid_l AS key, match_probability,
-                          pow(2.0, least(match_weight, 500.0)) AS odds FROM {predictions}),
+                          pow(2.0, least(match_weight, 500.0)) AS odds FROM {predictions}
+                   WHERE NOT EXISTS (SELECT 1 FROM decisions d  -- a pair a clerk said is not one person
+                                     WHERE d.decision = 'rejected' AND d.key = uid_l
+                                       AND d.feed_id || ':' || d."row" = uid_r)),
         best AS (SELECT uid, arg_max(key, (odds, key)) AS key, max(match_probability) AS raw,
                         max(odds) / (1.0 + sum(odds)) AS probability FROM p GROUP BY uid)
         SELECT c.feed_id::BIGINT AS feed_id, c."row"::BIGINT AS "row",

@@ -146,7 +146,7 @@ class Review(Base):
     probability: Mapped[float] = mapped_column(default=0.0)
     values: Mapped[dict[str, Any]] = mapped_column(JSON)  # the row, standardised
     reason: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(12), default="open")  # open | accepted | rejected
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | accepted | rejected | settled (by a build)
     decided_by: Mapped[str] = mapped_column(String(100), default="")
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     build_id: Mapped[int] = mapped_column(ForeignKey("registry_builds.id"))

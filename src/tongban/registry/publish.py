@@ -140,15 +140,14 @@ def _retire(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec, bu
 
 
 def fold(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
-    """After the serving commit: make the mirror what was just published, and forget ``pending``."""
+    """After the serving commit: make the mirror what was just published, and forget ``pending`` — in the caller's
+    DuckDB transaction."""
     ensure_mirror(con, spec)
     picks = ", ".join(f"{_q(f)}.v AS {_q(f)}" for f in spec.columns)
-    con.execute("BEGIN")
     con.execute("DELETE FROM published WHERE key IN (SELECT key FROM pending)")
     con.execute(f"INSERT INTO published BY NAME SELECT key, {picks}, history FROM pending WHERE change != 'retired'")
     con.execute("DROP TABLE pending")
     con.execute("DROP TABLE pending_meta")
-    con.execute("COMMIT")
 
 
 def discard(con: duckdb.DuckDBPyConnection) -> None:

@@ -234,7 +234,10 @@ def quarantine(session: Session, actor: Actor, base: str = "population", *, stat
              .order_by(QuarantinedRow.id).limit(limit))
     if actor.kind != "system" and (actor.role is None or actor.role is Role.DATA_ADMIN):
         query = query.where(Feed.department_id == actor.department_id)
-    return [(r, name) for r, name in session.execute(query).all()]
+    rows = [(r, name) for r, name in session.execute(query).all()]
+    record(session, AuditEvent("registry.quarantine", actor_ref(actor), target_type="base", target_id=base,
+                               details={"shown": [r.id for r, _ in rows]}))  # rows as delivered: personal data
+    return rows
 
 
 @dataclass(frozen=True)
@@ -271,6 +274,8 @@ def reviews(session: Session, actor: Actor, base: str = "population", *, status:
     keys = {r.candidate for r, _ in rows if r.candidate}
     found = {m[spec.key]: dict(m) for m in session.execute(
         table.select().where(table.c[spec.key].in_(keys))).mappings()} if keys else {}
+    record(session, AuditEvent("registry.review", actor_ref(actor), target_type="base", target_id=base,
+                               details={"shown": [r.id for r, _ in rows], "records": sorted(keys)}))
     return [ReviewView(r, name, found.get(r.candidate or "", {})) for r, name in rows]
 
 

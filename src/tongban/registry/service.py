@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 from tongban.audit import AuditEvent, record
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog.model import Resource
+from tongban.db import Base, utcnow
 from tongban.errors import FieldError, InvalidInput, NotFound
 from tongban.identity.policy import Action, Actor, Target
 from tongban.identity.service import actor_ref, require
 from tongban.registry import feed_files
-from tongban.db import utcnow
+from tongban.registry.bases import BASES
 from tongban.registry.model import Conflict, Feed, QuarantinedRow, Review
 
 CHUNK = 1 << 20
@@ -127,11 +128,20 @@ def accept_quarantined(session: Session, actor: Actor, row_id: int, *, justifica
     row = session.get(QuarantinedRow, row_id)
     if row is None or row.status != "open":
         raise NotFound("No open quarantined row {id}", code="registry.quarantine_not_found", params={"id": row_id})
+    _replayable(row)
     row.status, row.decided_by, row.justification = "accepted", actor.name, justification.strip()
     record(session, AuditEvent("registry.quarantine_accept", actor_ref(actor), target_type="quarantine",
                                target_id=str(row_id), details={"feed": row.feed_id, "row": row.row,
                                                                "justification": row.justification}))
     return row
+
+
+def _replayable(row: QuarantinedRow) -> None:
+    """A row the file itself could not give (a line with too many fields, a quote never closed) has no values to
+    correct or accept: the department delivers it again in a new feed."""
+    if any(str(r.get("rule", "")).startswith("feed.") for r in row.reasons):
+        raise InvalidInput("Row {row} could not be read from its file: deliver it again in a new feed",
+                           code="registry.row_unreadable", params={"row": row.row})
 
 
 def correct_quarantined(session: Session, actor: Actor, row_id: int, corrections: dict[str, str]) -> QuarantinedRow:
@@ -143,7 +153,9 @@ def correct_quarantined(session: Session, actor: Actor, row_id: int, corrections
             target_id=str(row_id), event="registry.quarantine_correct")
     if row is None or feed is None or row.status != "open":
         raise NotFound("No open quarantined row {id}", code="registry.quarantine_not_found", params={"id": row_id})
-    changes = {k: v.strip() for k, v in corrections.items() if v is not None and v.strip() != (row.values.get(k) or "")}
+    _replayable(row)
+    current = {**row.values, **(row.corrected or {})}
+    changes = {k: v.strip() for k, v in corrections.items() if v is not None and v.strip() != (current.get(k) or "")}
     unknown = sorted(set(changes) - set(feed.columns))
     if unknown:
         raise InvalidInput("The feed has no column {column}", code="registry.correction_column",
@@ -167,9 +179,8 @@ def decide_review(session: Session, actor: Actor, review_id: int, *, accept: boo
     review = session.get(Review, review_id)
     if review is None or review.status != "open":
         raise NotFound("No open review {id}", code="registry.review_not_found", params={"id": review_id})
-    if accept and not review.candidate:
-        raise InvalidInput("Review {id} suggests no record to link to", code="registry.review_no_candidate",
-                           params={"id": review_id})
+    if accept:
+        _live_candidate(session, review)
     review.status = "accepted" if accept else "rejected"
     review.decided_by, review.decided_at = actor.name, utcnow()
     record(session, AuditEvent("registry.review", actor_ref(actor), target_type="review", target_id=str(review_id),
@@ -177,6 +188,17 @@ def decide_review(session: Session, actor: Actor, review_id: int, *, accept: boo
                                         "candidate": review.candidate, "probability": review.probability,
                                         "note": note.strip()[:500]}))
     return review
+
+
+def _live_candidate(session: Session, review: Review) -> None:
+    """A row can only join a golden record that exists and is not retired."""
+    spec = BASES[review.base]
+    table = Base.metadata.tables[spec.table]
+    live = review.candidate is not None and session.execute(
+        select(table.c[spec.key]).where(table.c[spec.key] == review.candidate, table.c.retired_at.is_(None))).first()
+    if not live:
+        raise InvalidInput("Review {id} suggests no current record to link to", code="registry.review_no_candidate",
+                           params={"id": review.id})
 
 
 def answer_conflict(session: Session, actor: Actor, conflict_id: int, *, confirmed: bool) -> Conflict:

@@ -45,6 +45,11 @@ class Workspace:
         return self.root / "library.parquet"
 
     @property
+    def pending_library(self) -> Path:
+        """The library of a build not yet published (renamed to :attr:`library` once it is)."""
+        return self.root / "library.pending.parquet"
+
+    @property
     def spill(self) -> Path:
         return self.root / "spill"
 

@@ -106,7 +106,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     ctx = {
         "request": request, "_": _, "lang": lang, "user": user, "nav": navigation(user),
         "role": Role(user.role) if user is not None else None, "csrf_token": csrf_token(request),
-        "path": request.url.path, **(context or {}),
+        "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""), **(context or {}),
     }
     response = TEMPLATES.TemplateResponse(request, template, ctx, status_code=status, headers=headers)
     new_cookie = getattr(request.state, "new_csrf_cookie", None)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
-from tongban.errors import TongbanError
+from tongban.errors import FieldError, InvalidInput, TongbanError
 from tongban.i18n import gettext
 from tongban.identity.policy import Action, Actor, allowed
 from tongban.registry import reads, service
@@ -45,13 +45,14 @@ LABELS = {"name": "Name", "sex": "Sex", "birth_date": "Birth date", "ethnicity":
           "id_number": "Citizen ID number", "credit_code": "Unified social credit code"}
 
 
-def _base(request: Request) -> str:
-    base = request.query_params.get("base", DEFAULT)
-    return reads.base_spec(base).name
+def base_of(request: Request) -> str:
+    """The base a page is about (``?base=``, population by default); 404 for a base there is not."""
+    return reads.base_spec(request.query_params.get("base", DEFAULT)).name
 
 
-def _context(request: Request, base: str, **extra: Any) -> dict[str, Any]:
-    return {"base": base, "bases": list(BASES), "titles": TITLES, "labels": LABELS, "key_label": KEY_LABELS[base],
+def context(base: str, **extra: Any) -> dict[str, Any]:
+    """What every base page's template needs: the base, the tabs and how fields are named."""
+    return {"base": base, "bases": list(TITLES), "titles": TITLES, "labels": LABELS, "key_label": KEY_LABELS[base],
             **extra}
 
 
@@ -70,12 +71,12 @@ def _describe(request: Request, exc: BaseException) -> str:
 
 @router.get("/registry", response_class=HTMLResponse)
 def overview(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
-    base = _base(request)
+    base = base_of(request)
     view = reads.overview(db, actor, base)
     job = _jobs(request).get(base)
     names = {f.id: f.filename for f in service.list_feeds(db, actor)}
-    return render(request, "registry_overview.html", _context(
-        request, base, view=view, job=job.as_dict() if job else None,
+    return render(request, "registry_overview.html", context(
+        base, view=view, job=job.as_dict() if job else None,
         can_build=allowed(actor, Action.REGISTRY_BUILD), feed_names=names,
         can_records=allowed(actor, Action.REGISTRY_RECORDS), notice=request.query_params.get("notice")))
 
@@ -101,7 +102,7 @@ def start_build(request: Request, db: Db, actor: ActorDep,
 @router.get("/registry/progress")
 def progress(request: Request, actor: ActorDep) -> JSONResponse:
     reads.may_read(actor)
-    job = _jobs(request).get(_base(request))
+    job = _jobs(request).get(base_of(request))
     return JSONResponse(job.as_dict() if job else {"running": False})
 
 
@@ -146,13 +147,14 @@ def _record_page(request: Request, db: Db, actor: Actor, base: str, key: str) ->
             found = attempt(db, reads.lookup, actor, base, key)
         except TongbanError as exc:
             error, status = gettext(request.state.lang, exc.message, **exc.params), exc.status
-    return render(request, "registry_person.html", _context(request, base, query=key, found=found, error=error),
-                  status=status)
+    codes = [name for name, (_, how) in BASES[base].derived_from.items() if how == "address"]
+    return render(request, "registry_person.html", context(base, query=key, found=found, error=error,
+                                                           address_codes=codes), status=status)
 
 
 @router.get("/registry/records", response_class=HTMLResponse)
 def record_view(request: Request, db: Db, actor: ActorDep, key: str = "") -> HTMLResponse:
-    return _record_page(request, db, actor, _base(request), key)
+    return _record_page(request, db, actor, base_of(request), key)
 
 
 @router.get("/registry/people", response_class=HTMLResponse)
@@ -162,9 +164,9 @@ def person(request: Request, db: Db, actor: ActorDep, id: str = "") -> HTMLRespo
 
 @router.get("/registry/quarantine", response_class=HTMLResponse)
 def quarantine(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
-    base = _base(request)
-    return render(request, "registry_quarantine.html", _context(
-        request, base, rows=reads.quarantine(db, actor, base), done=request.query_params.get("done"),
+    base = base_of(request)
+    return render(request, "registry_quarantine.html", context(
+        base, rows=reads.quarantine(db, actor, base), done=request.query_params.get("done"),
         can_accept=allowed(actor, Action.REGISTRY_RECORDS), can_correct=allowed(actor, Action.REGISTRY_DELIVER)))
 
 
@@ -179,16 +181,16 @@ def accept(row_id: int, db: Db, actor: ActorDep, justification: Annotated[str, F
 async def correct(request: Request, row_id: int, db: Db, actor: ActorDep) -> RedirectResponse:
     form = await request.form()
     base = reads.base_spec(str(form.get("base", DEFAULT))).name
-    values = {str(k)[2:]: str(v) for k, v in form.multi_items() if str(k).startswith("v:")}
+    values = {str(k)[2:]: str(v)[:500] for k, v in form.multi_items() if str(k).startswith("v:")}
     attempt(db, service.correct_quarantined, actor, row_id, values)
     return RedirectResponse(f"/registry/quarantine?base={base}&done=corrected", status_code=303)
 
 
 @router.get("/registry/reviews", response_class=HTMLResponse)
 def review_queue(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
-    base = _base(request)
-    return render(request, "registry_reviews.html", _context(
-        request, base, reviews=reads.reviews(db, actor, base), pairs=reads.REVIEW_PAIRS[base],
+    base = base_of(request)
+    return render(request, "registry_reviews.html", context(
+        base, reviews=reads.reviews(db, actor, base), pairs=reads.REVIEW_PAIRS[base],
         key=BASES[base].key, done=request.query_params.get("done")))
 
 
@@ -196,6 +198,9 @@ def review_queue(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
 def decide(review_id: int, db: Db, actor: ActorDep, decision: Annotated[str, Form()] = "",
            note: Annotated[str, Form(max_length=500)] = "",
            base: Annotated[str, Form(max_length=20)] = DEFAULT) -> RedirectResponse:
+    if decision not in ("accept", "reject"):
+        raise InvalidInput("Choose to link the row or reject the suggestion", code="registry.review_decision",
+                           errors=[FieldError("decision", "must be accept or reject", code="registry.decision")])
     attempt(db, service.decide_review, actor, review_id, accept=decision == "accept", note=note)
     done = "accepted" if decision == "accept" else "rejected"
     return RedirectResponse(f"/registry/reviews?base={reads.base_spec(base).name}&done={done}", status_code=303)
@@ -203,9 +208,9 @@ def decide(review_id: int, db: Db, actor: ActorDep, decision: Annotated[str, For
 
 @router.get("/registry/conflicts", response_class=HTMLResponse)
 def conflicts(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
-    base = _base(request)
-    return render(request, "registry_conflicts.html", _context(
-        request, base, conflicts=reads.conflicts(db, actor, base), can_answer=allowed(actor, Action.REGISTRY_DELIVER),
+    base = base_of(request)
+    return render(request, "registry_conflicts.html", context(
+        base, conflicts=reads.conflicts(db, actor, base), can_answer=allowed(actor, Action.REGISTRY_DELIVER),
         done=request.query_params.get("done")))
 
 

@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from tongban.identity.policy import Actor
 from tongban.registry.quality_reads import quality_report
 from tongban.web.deps import Db, current_actor
+from tongban.web.pages.registry import LABELS, base_of, context
 from tongban.web.render import render
 
 router = APIRouter(include_in_schema=False)
 ActorDep = Annotated[Actor, Depends(current_actor)]
-BASE = "population"
 
 
 def _(message: str) -> str:
@@ -32,6 +32,7 @@ ITEM_LABELS = {
     "residence_address": _("Residence address"), "marital_status": _("Marital status"),
     "insurance_status": _("Insurance status"), "employer_credit_code": _("Employer"), "phone": _("Phone"),
     "death_date": _("Death date"), "registered_on": _("Registration date"), "updated_on": _("Update date"),
+    **{k: v for k, v in LABELS.items() if k not in ("id_number", "name")},
 }
 CYCLE_LABELS = {"realtime": _("Real time"), "daily": _("Daily"), "weekly": _("Weekly"), "monthly": _("Monthly"),
                 "quarterly": _("Quarterly"), "half_yearly": _("Half-yearly"), "yearly": _("Yearly"),
@@ -40,11 +41,12 @@ CYCLE_LABELS = {"realtime": _("Real time"), "daily": _("Daily"), "weekly": _("We
 
 @router.get("/registry/quality", response_class=HTMLResponse)
 def quality(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
-    return render(request, "registry_quality.html", {
-        "report": quality_report(db, actor, BASE), "dimension_labels": DIMENSION_LABELS, "item_labels": ITEM_LABELS,
-        "cycle_labels": CYCLE_LABELS})
+    base = base_of(request)
+    return render(request, "registry_quality.html", context(
+        base, report=quality_report(db, actor, base), dimension_labels=DIMENSION_LABELS, item_labels=ITEM_LABELS,
+        cycle_labels=CYCLE_LABELS))
 
 
 @router.get("/registry/quality.json")
-def quality_json(db: Db, actor: ActorDep) -> JSONResponse:
-    return JSONResponse(quality_report(db, actor, BASE) or {})
+def quality_json(request: Request, db: Db, actor: ActorDep) -> JSONResponse:
+    return JSONResponse(quality_report(db, actor, base_of(request)) or {})
