@@ -239,8 +239,10 @@ def _resolve(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, feed
         return
     _inputs(con, ws, spec, feeds)
     library = Workspace.of(ws.root.parent, "address").library
-    linked = golden.resolve(con, spec, sources,
+    steps: dict[str, float] = {}
+    linked = golden.resolve(con, spec, sources, seconds=steps,
                             library=str(library) if spec.derived_from and library.exists() else None)
+    report.seconds.update({f"match.{k}": v for k, v in steps.items()})
     if linked is not None:
         report.linkage = {"accept": linked.accept, "review": linked.review, "none": linked.none,
                           "training_pairs": linked.training_pairs, "seconds": linked.seconds}
@@ -272,7 +274,9 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
     if feeds:
         publish.diff(con, spec, report.build_id)
         findings.diff(con, {f: ws.ingested(f) for f in new_feeds})
+    measuring = time.perf_counter()
     measured = quality.measure(con, spec, feeds, ws) if feeds else {}  # outside the serving transaction
+    report.seconds["publish.quality"] = round(time.perf_counter() - measuring, 2)
     with transaction(sessions) as session:
         if feeds:
             report.published = publish.apply(session, con, spec, report.build_id)

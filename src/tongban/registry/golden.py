@@ -17,6 +17,8 @@ Output tables:
 
 from __future__ import annotations
 
+import time
+
 import duckdb
 
 from tongban.registry import addresses, linkage
@@ -34,15 +36,17 @@ def _ident(value: str) -> str:
 
 
 def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int], *,
-            library: str | None = None) -> LinkStats | None:
+            library: str | None = None, seconds: dict[str, float] | None = None) -> LinkStats | None:
     """Build ``outcomes``, ``golden`` and ``conflicts`` for ``spec`` from ``feeds``, ``std``, ``rejects`` and
     ``decisions`` (a clerk's earlier answers: feed_id, row, key, decision accepted | rejected); addresses link to
     the standard address library (a Parquet file of its standardised rows) when there is one. Returns what
-    probabilistic linkage did, when it ran."""
+    probabilistic linkage did, when it ran; ``seconds`` receives the time of each step."""
+    lap = _Lap(seconds if seconds is not None else {})
     con.execute("CREATE TEMP TABLE IF NOT EXISTS decisions (feed_id BIGINT, row BIGINT, key VARCHAR, decision VARCHAR)")
     con.execute("CREATE TEMP TABLE IF NOT EXISTS replays (feed_id BIGINT, row BIGINT, status VARCHAR, corrected JSON)")
     _rows(con, spec)
     _accepted_as_they_are(con, spec)
+    lap("rows")
     valid = f"{spec.status} = '{spec.valid}'"
     upgraded = (f"OR ({spec.status} <> '{spec.valid}' AND {spec.upgraded} IN (SELECT key FROM known))"
                 if spec.upgraded else "")
@@ -57,7 +61,9 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         FROM r LEFT JOIN accepted a USING (feed_id, "row")
         WHERE NOT hard AND ({valid} {upgraded} OR a.key IS NOT NULL)""")
     _number_copies(con, spec)
+    lap("keys")
     stats = _link(con, spec)
+    lap("linkage")
     con.execute("""
         INSERT INTO keyed SELECT r.*, l.key FROM r JOIN links l USING (feed_id, "row") WHERE l.decision = 'accept'""")
     _number_copies(con, spec)
@@ -73,9 +79,23 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         SELECT feed_id, "row", 'review', NULL, 'match.' || decision FROM links WHERE decision <> 'accept'
         UNION ALL
         SELECT feed_id, "row", 'quarantined', NULL, rule FROM rejects""")
+    lap("outcomes")
     _golden(con, spec, authoritative, library)
+    lap("golden")
     _conflicts(con, spec)
+    lap("conflicts")
     return stats
+
+
+class _Lap:
+    """Records the seconds since the previous call under a step's name."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into, self.last = into, time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.into[step], self.last = round(now - self.last, 2), now
 
 
 def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
