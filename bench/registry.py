@@ -181,6 +181,7 @@ def main() -> int:
         print(f"{'build total':<14}{total:>10.1f}{rows / total:>14,.0f}{max(memory.peaks.values()) / 2**30:>14.2f}")
         print(f"{'floor (load)':<14}{floor_s:>10.1f}{rows / floor_s:>14,.0f}   (3 UTF-8 feeds into DuckDB, no work)")
         print(f"build / floor = {total / floor_s:.1f}x")
+        print("steps: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items() if "." in k))
 
         with sessions() as session:
             lineage = list(reads.lineage(session, SYSTEM, root / "registry", "population"))
