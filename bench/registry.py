@@ -201,7 +201,8 @@ def main() -> int:
 
 
 def peer(con: duckdb.DuckDBPyConnection, work: Path, names: dict[int, str], rows: int, ours_seconds: float) -> None:
-    """splink's documented default deduplication over the same standardised rows; its quality on the same truth."""
+    """splink's documented default deduplication over the same standardised rows, the ID number as delivered among
+    its columns; its quality on the same truth."""
     try:
         from tongban.registry.linkage_peer import splink_default_dedupe
     except ImportError:
@@ -210,7 +211,8 @@ def peer(con: duckdb.DuckDBPyConnection, work: Path, names: dict[int, str], rows
     con.execute(f"ATTACH '{work}' AS work (READ_ONLY)")
     union = " UNION ALL ".join(
         f"""SELECT '{name}:' || "row" AS unique_id, name, sex, birth_date, phone,
-                   coalesce(residence_address_district, household_address_district) AS district
+                   coalesce(residence_address_district, household_address_district) AS district,
+                   coalesce(id_number, id_input) AS id  -- the ID as delivered, checked or not
             FROM work.std_{feed_id}""" for feed_id, name in names.items())
     con.execute(f"CREATE OR REPLACE TABLE peer_rows AS {union}")
     con.execute("DETACH work")
