@@ -120,11 +120,11 @@ def test_a_clerk_settles_a_row_two_people_fit(city, extra):
     assert review.candidate["id_number"] == review.review.candidate  # the record beside the row
     with city.sessions.begin() as session:
         with pytest.raises(PermissionDenied):
-            service.decide_review(session, _admin(city, extra["police"]), review.review.id, accept=True)
+            service.decide_review(session, _admin(city, extra["police"]), review.review.id, decision="accept")
     with city.sessions.begin() as session:
-        service.decide_review(session, OPERATOR, review.review.id, accept=True, note="门诊病历核对")
+        service.decide_review(session, OPERATOR, review.review.id, decision="accept", note="门诊病历核对")
         with pytest.raises(NotFound):
-            service.decide_review(session, OPERATOR, review.review.id, accept=False)
+            service.decide_review(session, OPERATOR, review.review.id, decision="reject")
     city.build()
     assert _outcome(city, "clinic.csv", 1)[:2] == ("linked", review.review.candidate)
     city.build()  # and it stays so
@@ -201,4 +201,4 @@ def test_a_retired_or_missing_record_cannot_be_accepted_for_a_review(city, extra
         person.retired_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     with city.sessions.begin() as session:
         with pytest.raises(InvalidInput):
-            service.decide_review(session, OPERATOR, review.id, accept=True)
+            service.decide_review(session, OPERATOR, review.id, decision="accept")

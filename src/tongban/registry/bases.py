@@ -33,6 +33,8 @@ class BaseSpec:
     # standard address library (its code), "industry" classifies a business scope (GB/T 4754 section).
     derived_from: dict[str, tuple[str, str]] = field(default_factory=dict)
     linkage: str | None = None  # how rows without a valid key are linked: people (splink) | entities (name)
+    # What a clerk compares in the review queue: (the row's standardised value, the golden record's field).
+    review: tuple[tuple[str, str], ...] = ()
 
     def feeds_resource(self, item_codes: set[str]) -> bool:
         """Whether a resource with these items delivers to this base."""
@@ -59,6 +61,8 @@ POPULATION = BaseSpec(
     derived_from={"household_address_code": ("household_address", "address"),
                   "residence_address_code": ("residence_address", "address")},
     linkage="people",
+    review=(("name", "name"), ("sex", "sex"), ("birth_date", "birth_date"), ("id_input", "id_number"),
+            ("phone", "phone"), ("residence_address", "residence_address"), ("household_address", "household_address")),
 )
 
 ENTITY = BaseSpec(
@@ -72,6 +76,8 @@ ENTITY = BaseSpec(
     derived_from={"industry_code": ("business_scope", "industry"), "domicile_code": ("domicile", "address"),
                   "business_address_code": ("business_address", "address")},
     linkage="entities",
+    review=(("company_name", "company_name"), ("credit_code_input", "credit_code"), ("legal_rep_name", "legal_rep_name"),
+            ("domicile", "domicile"), ("business_address", "business_address")),
 )
 
 ADDRESS = BaseSpec(

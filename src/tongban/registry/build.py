@@ -32,7 +32,7 @@ from tongban.registry import findings, golden, publish, quality, rules
 from tongban.registry.bases import BASES, BaseSpec
 from tongban.registry.ingest import FeedUnreadable, ingest_feed
 from tongban.registry.model import Build, Feed, QuarantinedRow, Review
-from tongban.registry.workspace import Workspace
+from tongban.registry.workspace import Workspace, load_rows
 
 Progress = Callable[[str, int, int | None], None]  # stage, done, total
 
@@ -117,23 +117,18 @@ def _decisions(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec)
     (``replays``). Moved as Arrow tables: an INSERT per row into DuckDB costs milliseconds."""
     answered = session.execute(select(Review.feed_id, Review.row, Review.candidate, Review.status)
                                .where(Review.base == spec.name, Review.status.in_(("accepted", "rejected")))).all()
-    _table(con, "decisions", {"feed_id": pa.int64(), "row": pa.int64(), "key": pa.string(), "decision": pa.string()},
+    load_rows(con, "decisions",
+              {"feed_id": pa.int64(), "row": pa.int64(), "key": pa.string(), "decision": pa.string()},
            answered)
     replayed = session.execute(select(QuarantinedRow.feed_id, QuarantinedRow.row, QuarantinedRow.status,
                                       QuarantinedRow.corrected)
                                .where(QuarantinedRow.base == spec.name,
                                       QuarantinedRow.status.in_(("corrected", "accepted")))).all()
-    _table(con, "replays", {"feed_id": pa.int64(), "row": pa.int64(), "status": pa.string(), "corrected": pa.string()},
+    load_rows(con, "replays",
+              {"feed_id": pa.int64(), "row": pa.int64(), "status": pa.string(), "corrected": pa.string()},
            [(f, r, st, json.dumps(c or {}, ensure_ascii=False)) for f, r, st, c in replayed])
     con.execute("CREATE OR REPLACE TEMP TABLE replays AS SELECT * REPLACE (CAST(corrected AS JSON) AS corrected) "
                 "FROM replays")
-
-
-def _table(con: duckdb.DuckDBPyConnection, name: str, schema: dict[str, pa.DataType], rows: Any) -> None:
-    """Temporary DuckDB table ``name`` holding ``rows`` (tuples in the order of ``schema``)."""
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
-    arrow = pa.table({c: pa.array(list(v), type=t) for (c, t), v in zip(schema.items(), columns, strict=True)})
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM arrow")  # DuckDB reads the local ``arrow``
 
 
 def _ingest(ws: Workspace, feeds: list[FeedInfo], progress: Progress) -> None:

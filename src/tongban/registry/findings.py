@@ -20,13 +20,15 @@ from sqlalchemy.orm import Session
 
 
 from tongban.db import utcnow
+from tongban.registry.bases import BASES
 from tongban.registry.model import Conflict, QuarantinedRow, Review
+from tongban.registry.workspace import load_rows
 
 BATCH = 5_000
 
 
-REVIEW_VALUES = ("name", "sex", "birth_date", "id_input", "phone", "household_address", "residence_address",
-                 "company_name", "credit_code_input", "domicile", "business_address", "legal_rep_name")
+# The standardised values a review keeps: what the clerk compares, for every base.
+REVIEW_VALUES = tuple(dict.fromkeys(mine for spec in BASES.values() for mine, _ in spec.review))
 
 
 def _ensure(con: duckdb.DuckDBPyConnection) -> None:
@@ -110,10 +112,8 @@ def _apply_reviews(session: Session, con: duckdb.DuckDBPyConnection, base: str, 
     Decided reviews (accepted, rejected) are left as the clerk left them."""
     known = session.execute(select(Review.id, Review.feed_id, Review.row, Review.status)
                             .where(Review.base == base)).all()
-    columns = list(zip(*known, strict=True)) if known else [[], [], [], []]
-    arrow = pa.table({"id": pa.array(columns[0], pa.int64()), "feed_id": pa.array(columns[1], pa.int64()),
-                      "row": pa.array(columns[2], pa.int64()), "status": pa.array(columns[3], pa.string())})
-    con.execute("CREATE OR REPLACE TEMP TABLE _known_reviews AS SELECT * FROM arrow")  # the local ``arrow``
+    load_rows(con, "_known_reviews", {"id": pa.int64(), "feed_id": pa.int64(), "row": pa.int64(),
+                                      "status": pa.string()}, known)
     try:
         for rows in _batches(con, """SELECT p.* FROM pending_reviews p
                                      ANTI JOIN _known_reviews k USING (feed_id, "row") ORDER BY feed_id, "row" """):

@@ -249,18 +249,6 @@ class ReviewView:
     candidate: dict[str, object]
 
 
-# What a clerk compares, per base: (the row's standardised value, the golden record's field).
-REVIEW_PAIRS = {
-    "population": (("name", "name"), ("sex", "sex"), ("birth_date", "birth_date"), ("id_input", "id_number"),
-                   ("phone", "phone"), ("residence_address", "residence_address"),
-                   ("household_address", "household_address")),
-    "entity": (("company_name", "company_name"), ("credit_code_input", "credit_code"),
-               ("legal_rep_name", "legal_rep_name"), ("domicile", "domicile"),
-               ("business_address", "business_address")),
-    "address": (),
-}
-
-
 def reviews(session: Session, actor: Actor, base: str = "population", *, status: str = "open",
             limit: int = 100) -> list[ReviewView]:
     """The clerical review queue: rows probabilistic matching could not settle, most likely first, each beside the

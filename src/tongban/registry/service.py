@@ -172,10 +172,14 @@ def correct_quarantined(session: Session, actor: Actor, row_id: int, corrections
     return row
 
 
-def decide_review(session: Session, actor: Actor, review_id: int, *, accept: bool, note: str = "") -> Review:
-    """A clerk answers a review: the row is the suggested record (accept) or not (reject); audited, and held by
-    every later build."""
+def decide_review(session: Session, actor: Actor, review_id: int, *, decision: str, note: str = "") -> Review:
+    """A clerk answers a review: the row is the suggested record (``accept``) or not (``reject``); audited, and
+    held by every later build."""
     require(actor, Action.REGISTRY_RECORDS, target_id=str(review_id), event="registry.review")
+    if decision not in ("accept", "reject"):
+        raise InvalidInput("Choose to link the row or reject the suggestion", code="registry.review_decision",
+                           errors=[FieldError("decision", "must be accept or reject", code="registry.decision")])
+    accept = decision == "accept"
     review = session.get(Review, review_id)
     if review is None or review.status != "open":
         raise NotFound("No open review {id}", code="registry.review_not_found", params={"id": review_id})

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
-from tongban.errors import FieldError, InvalidInput, TongbanError
+from tongban.errors import TongbanError
 from tongban.i18n import gettext
 from tongban.identity.policy import Action, Actor, allowed
 from tongban.registry import reads, service
@@ -190,7 +190,7 @@ async def correct(request: Request, row_id: int, db: Db, actor: ActorDep) -> Red
 def review_queue(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
     base = base_of(request)
     return render(request, "registry_reviews.html", context(
-        base, reviews=reads.reviews(db, actor, base), pairs=reads.REVIEW_PAIRS[base],
+        base, reviews=reads.reviews(db, actor, base), pairs=BASES[base].review,
         key=BASES[base].key, done=request.query_params.get("done")))
 
 
@@ -198,10 +198,7 @@ def review_queue(request: Request, db: Db, actor: ActorDep) -> HTMLResponse:
 def decide(review_id: int, db: Db, actor: ActorDep, decision: Annotated[str, Form()] = "",
            note: Annotated[str, Form(max_length=500)] = "",
            base: Annotated[str, Form(max_length=20)] = DEFAULT) -> RedirectResponse:
-    if decision not in ("accept", "reject"):
-        raise InvalidInput("Choose to link the row or reject the suggestion", code="registry.review_decision",
-                           errors=[FieldError("decision", "must be accept or reject", code="registry.decision")])
-    attempt(db, service.decide_review, actor, review_id, accept=decision == "accept", note=note)
+    attempt(db, service.decide_review, actor, review_id, decision=decision, note=note)
     done = "accepted" if decision == "accept" else "rejected"
     return RedirectResponse(f"/registry/reviews?base={reads.base_spec(base).name}&done={done}", status_code=303)
 
