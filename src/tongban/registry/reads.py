@@ -52,15 +52,18 @@ def _key(base: str, raw: str) -> str:
             return parse_credit_code(raw).code
     except CodeError as exc:
         field = BASES[base].key
-        raise InvalidInput("{value} is not a valid {field}", code="registry.lookup_key",
-                           params={"value": raw, "field": field},
+        raise InvalidInput(_NOT_A_KEY[base], code="registry.lookup_key", params={"value": raw},
                            errors=[FieldError(field, exc.template, params=exc.params, code=exc.rule)]) from None
     code = normalize(raw)
     if not code.isdigit():
-        raise InvalidInput("{value} is not a valid {field}", code="registry.lookup_key",
-                           params={"value": raw, "field": "address_code"},
+        raise InvalidInput(_NOT_A_KEY[base], code="registry.lookup_key", params={"value": raw},
                            errors=[FieldError("address_code", "must be digits", code="address_code.format")])
     return code
+
+
+_NOT_A_KEY = {"population": "{value} is not a valid citizen ID number",
+              "entity": "{value} is not a valid unified social credit code",
+              "address": "{value} is not a valid standard address code"}
 
 
 def may_look_up(actor: Actor, base: str = "population") -> None:
