@@ -248,7 +248,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, feed
 def _write_library(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
     """The address base's standard addresses, standardised and parsed — the file the other bases link their
     addresses to — written aside; :func:`_fold` puts it in place after the publish commits."""
-    con.execute(f"COPY (SELECT * EXCLUDE (findings, copy) FROM linked WHERE copy = 1) TO '{ws.pending_library}' "
+    con.execute(f"COPY (SELECT * EXCLUDE (findings, copy, _copy) FROM linked WHERE copy = 1) TO '{ws.pending_library}' "
                 "(FORMAT parquet, COMPRESSION zstd)")
 
 
@@ -265,17 +265,24 @@ def _fold(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec) -> None
 
 def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPyConnection, ws: Workspace,
              spec: BaseSpec, feeds: list[FeedInfo], new_feeds: list[int], report: BuildReport) -> None:
-    started = time.perf_counter()
+    started = lap = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        report.seconds[f"publish.{name}"], lap = round(now - lap, 2), now
     if feeds:
         publish.diff(con, spec, report.build_id)
         findings.diff(con, {f: ws.ingested(f) for f in new_feeds})
-    measuring = time.perf_counter()
+    step("diff")
     measured = quality.measure(con, spec, feeds, ws) if feeds else {}  # outside the serving transaction
-    report.seconds["publish.quality"] = round(time.perf_counter() - measuring, 2)
+    step("quality")
     with transaction(sessions) as session:
         if feeds:
             report.published = publish.apply(session, con, spec, report.build_id)
+            step("records")
             report.conflicts = findings.apply(session, con, spec.name, report.build_id)
+            step("findings")
         build = session.get(Build, report.build_id)
         assert build is not None
         report.seconds["publish"] = round(time.perf_counter() - started, 2)
@@ -284,8 +291,10 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
         session.execute(update(Feed).where(Feed.id.in_(new_feeds)).values(status="processed"))
         record(session, AuditEvent("registry.build", actor_ref(actor), target_type="base", target_id=spec.name,
                                    details={"build": report.build_id, "stage": "published", **_stats(report)}))
+    step("commit")
     if feeds:
         _fold(con, ws, spec)
+        step("fold")
 
 
 def _stats(report: BuildReport) -> dict[str, Any]:

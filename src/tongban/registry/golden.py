@@ -56,17 +56,21 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         WITH known AS (SELECT DISTINCT {spec.key} AS key FROM r WHERE NOT hard AND {valid}),
         accepted AS (SELECT feed_id, "row", key FROM decisions  -- a record that still exists: else matched again
                      WHERE decision = 'accepted' AND key IN (SELECT key FROM known))
-        SELECT r.*, CASE WHEN {valid} THEN {spec.key} WHEN a.key IS NOT NULL THEN a.key
-                         {f'ELSE {spec.upgraded}' if spec.upgraded else ''} END AS key
+        SELECT r.feed_id, r."row", CASE WHEN {valid} THEN {spec.key} WHEN a.key IS NOT NULL THEN a.key
+                                        {f'ELSE {spec.upgraded}' if spec.upgraded else ''} END AS key
         FROM r LEFT JOIN accepted a USING (feed_id, "row")
         WHERE NOT hard AND ({valid} {upgraded} OR a.key IS NOT NULL)""")
-    _number_copies(con, spec)
+    con.execute("DROP TABLE IF EXISTS linked")  # the previous resolve's, on this connection
+    con.execute('CREATE TEMP VIEW linked AS SELECT r.*, k.key FROM r JOIN keyed k USING (feed_id, "row")')
     lap("keys")
     stats = _link(con, spec)
     lap("linkage")
+    con.execute("""INSERT INTO keyed SELECT feed_id, "row", key FROM links WHERE decision = 'accept'""")
+    con.execute("DROP VIEW linked")
     con.execute("""
-        INSERT INTO keyed SELECT r.*, l.key FROM r JOIN links l USING (feed_id, "row") WHERE l.decision = 'accept'""")
-    _number_copies(con, spec)
+        CREATE TEMP TABLE linked AS
+        SELECT r.*, k.key, row_number() OVER (PARTITION BY feed_id, k.key, r._copy ORDER BY "row") AS copy
+        FROM r JOIN keyed k USING (feed_id, "row")""")
     con.execute("""
         CREATE OR REPLACE TABLE outcomes AS
         SELECT feed_id, "row", CASE WHEN copy = 1 THEN 'linked' ELSE 'duplicate' END AS outcome, key,
@@ -109,9 +113,10 @@ def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
     at = f"coalesce({', '.join(f's.{c}' if c in have else 'NULL::DATE' for c in ROW_TIME)}, f.delivered_on)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE r AS
-        SELECT s.*{f' REPLACE ({", ".join(replace)})' if replace else ''}{''.join(', ' + e for e in extra)},
-               f.department_id AS dept, {at} AS seen_on
-        FROM std s JOIN feeds f USING (feed_id)""")
+        SELECT *, hash({', '.join(_q(f) for f in spec.fields)}) AS _copy FROM (
+            SELECT s.*{f' REPLACE ({", ".join(replace)})' if replace else ''}{''.join(', ' + e for e in extra)},
+                   f.department_id AS dept, {at} AS seen_on
+            FROM std s JOIN feeds f USING (feed_id))""")
 
 
 def _accepted_as_they_are(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
@@ -132,15 +137,6 @@ def _accepted_as_they_are(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> Non
         FROM replays a WHERE a.feed_id = r.feed_id AND a."row" = r."row" AND a.status = 'accepted'""")
 
 
-def _number_copies(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
-    """``linked``: the keyed rows, numbered within identical copies of one record in one feed (copy 1 counts)."""
-    values = ", ".join(f"coalesce(CAST({_q(f)} AS VARCHAR), '')" for f in spec.fields)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE linked AS
-        SELECT *, row_number() OVER (PARTITION BY feed_id, key, md5(concat_ws('|', {values})) ORDER BY "row") AS copy
-        FROM keyed""")
-
-
 def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> LinkStats | None:
     """``links(feed_id, row, key, probability, decision)`` for every row not hard and not keyed: accept (it joins
     ``key``), review (a clerk decides; ``key`` is the suggestion), none (no candidate), rejected (a clerk said no)."""
@@ -148,7 +144,7 @@ def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> LinkStats | None:
         CREATE OR REPLACE TEMP TABLE unkeyed AS
         SELECT feed_id, "row" FROM r WHERE NOT hard EXCEPT SELECT feed_id, "row" FROM keyed""")
     (waiting,) = con.execute("SELECT count(*) FROM unkeyed").fetchone() or (0,)
-    (people,) = con.execute("SELECT count(DISTINCT key) FROM linked").fetchone() or (0,)
+    (people,) = con.execute("SELECT count(DISTINCT key) FROM keyed").fetchone() or (0,)
     stats = None
     if waiting and people >= 2 and spec.linkage == "people":  # splink needs people to compare with
         linkage.prepare(con)
@@ -167,22 +163,43 @@ def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> LinkStats | None:
     return stats
 
 
+# Survivorship orders a field's values by (from its 数源, row time, feed, row). Packed into one HUGEINT per row the
+# order is an integer comparison, and the winner's provenance is read back from the maximum: one arg_max and one max
+# per field, three times faster than an arg_max of a struct ordered by a struct. Bits, low to high: department 20,
+# row 40, feed 24, days since 0001-01-01 22 (clamped to the years 1–9999), then the 数源 flag.
+_PACKED = {"dept": (0, 20), "row": (20, 40), "feed": (60, 24), "days": (84, 22)}
+_SOURCE_BIT = 106
+
+
 def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int],
             library: str | None) -> None:
-    picks = []
-    for field in spec.fields:
+    fits = " AND ".join(f"max({c}) < {2 ** _PACKED[n][1]}" for n, c in (("dept", "dept"), ("row", '"row"'),
+                                                                         ("feed", "feed_id")))
+    (ok,) = con.execute(f"SELECT coalesce({fits}, TRUE) FROM linked").fetchone() or (True,)
+    if not ok:
+        raise ValueError("a department, feed or row number is too large for survivorship's packed order")
+    days = "least(greatest(seen_on, DATE '0001-01-01'), DATE '9999-12-31') - DATE '0001-01-01'"
+    order = (f'dept::HUGEINT | ("row"::HUGEINT << {_PACKED["row"][0]}) | (feed_id::HUGEINT << {_PACKED["feed"][0]}) '
+             f'| (({days})::HUGEINT << {_PACKED["days"][0]})')
+    picks, structs = [], []
+    for n, field in enumerate(spec.fields):
         source = int(authoritative.get(field, -1))
         column = _q(field)
-        picks.append(f"""arg_max({{'v': CAST({column} AS VARCHAR), 'dept': dept, 'feed': feed_id, 'row': "row",
-                                     'at': seen_on}}, (dept = {source}, seen_on, feed_id, "row"))
-                         FILTER (WHERE {column} IS NOT NULL) AS {column}""")
+        ranked = f"_o | ((dept = {source})::HUGEINT << {_SOURCE_BIT})"
+        picks.append(f"arg_max(CAST({column} AS VARCHAR), {ranked}) FILTER (WHERE {column} IS NOT NULL) AS _v{n}, "
+                     f"max({ranked}) FILTER (WHERE {column} IS NOT NULL) AS _o{n}")
+        part = {name: f"((_o{n} >> {start}) & {2 ** bits - 1})" for name, (start, bits) in _PACKED.items()}
+        structs.append(f"""CASE WHEN _o{n} IS NOT NULL THEN struct_pack(
+            v := _v{n}, dept := {part['dept']}::BIGINT, feed := {part['feed']}::BIGINT, "row" := {part['row']}::BIGINT,
+            at := DATE '0001-01-01' + {part['days']}::INTEGER) END AS {column}""")
     history, history_source = _q(spec.history), int(authoritative.get(spec.history, -1))
     con.execute(f"""
         CREATE OR REPLACE TABLE golden AS
-        SELECT key, {', '.join(picks)},
-               list(DISTINCT {history}) FILTER (WHERE dept = {history_source} AND {history} IS NOT NULL) AS history
-        FROM linked WHERE copy = 1 GROUP BY key""")
-    con.execute(f"UPDATE golden SET history = list_sort([x FOR x IN history IF x != {history}.v])")
+        SELECT key, {', '.join(structs)}, list_sort([x FOR x IN history IF x != _v{spec.fields.index(spec.history)}]) AS history
+        FROM (SELECT key, {', '.join(picks)},
+                     list(DISTINCT {history}) FILTER (WHERE dept = {history_source} AND {history} IS NOT NULL)
+                         AS history
+              FROM (SELECT *, {order} AS _o FROM linked WHERE copy = 1) GROUP BY key)""")
     if spec.derived_from:
         _derive(con, spec, library)
 

@@ -134,15 +134,16 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
                c.id_input, c.id_upgraded, c.id_status, c.id_birth_date, c.id_sex
         FROM r c LEFT JOIN _lk_names f ON f.name = c.name
         WHERE NOT c.hard AND c.id_status <> 'valid18'  -- golden keys every valid one; the anti-join is for the rest
-          AND NOT EXISTS (SELECT 1 FROM keyed k WHERE k.id_status <> 'valid18' AND k.feed_id = c.feed_id
-                                                   AND k."row" = c."row")""")
+          AND NOT EXISTS (SELECT 1 FROM keyed k WHERE k.feed_id = c.feed_id AND k."row" = c."row")""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE linkage_labelled AS
         SELECT l.feed_id, l."row", l.key AS person, f.folded AS name, f.surname, f.given_name, f.name_pinyin, l.sex,
                l.birth_date, l.phone,
                {_address("l")}
-        FROM linked l LEFT JOIN _lk_names f ON f.name = l.name
-        WHERE l.copy = 1 AND l.key IN (SELECT key FROM linkage_resolved ORDER BY hash(key), key LIMIT {TRAIN_KEYS})""")
+        FROM (SELECT *, row_number() OVER (PARTITION BY feed_id, key, _copy ORDER BY "row") AS copy FROM linked
+              WHERE key IN (SELECT key FROM linkage_resolved ORDER BY hash(key), key LIMIT {TRAIN_KEYS})) l
+        LEFT JOIN _lk_names f ON f.name = l.name
+        WHERE l.copy = 1  -- identical copies in one feed are one row""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _lk_shared AS SELECT phone FROM linkage_resolved
                     WHERE phone IS NOT NULL GROUP BY phone HAVING count(*) > {SHARED_PHONE}""")
     for table in ("linkage_resolved", "linkage_candidates", "linkage_labelled"):

@@ -87,8 +87,9 @@ def _citizen_id(item: str, prefix: str, today: str, *, full: bool) -> _Field:
         ((ok, f"CASE WHEN {fast} THEN TRUE ELSE coalesce(regexp_full_match({n}, '{ID_RE}'), FALSE) END"),
          (body, f"CASE length({n}) WHEN 18 THEN try_cast(substr({n}, 1, 17) AS BIGINT) "
                 f"WHEN 15 THEN try_cast(substr({n}, 1, 6) || '19' || substr({n}, 7) AS BIGINT) END")),
-        ((born, f"CASE WHEN {ok} THEN try(make_date(({body} // 10000000 % 10000)::INT, ({body} // 100000 % 100)::INT, "
-                f"({body} // 1000 % 100)::INT)) END"),),
+        # try_strptime, not try(make_date(...)): try() falls back to one row at a time, 20× slower here
+        ((born, f"CASE WHEN {ok} THEN CAST(try_strptime(lpad(CAST({body} // 1000 % 100000000 AS VARCHAR), 8, '0'), "
+                "'%Y%m%d') AS DATE) END"),),
         ((status, status_sql),),
     ), tuple(outputs), (
         ("idcard.format", f"{status} = 'bad_format'"), ("idcard.division", f"{status} = 'bad_division'"),
