@@ -32,6 +32,8 @@ registry.deliver             .        .        .      .         Y         .     
 registry.read                .        .        .      .         Y         Y        Y
 registry.build               .        .        .      .         .         Y        .
 registry.records             .        .        .      .         .         Y        .
+calendar.read                .        .        Y      Y         Y         Y        Y
+calendar.load                .        .        .      .         .         Y        .
 """
 
 

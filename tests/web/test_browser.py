@@ -28,8 +28,8 @@ EXPECTED_NAV: dict[str, list[str]] = {
     "clerk": ["/", "/catalog", "/catalog/stats", "/account"],
     "approver": ["/", "/catalog", "/catalog/stats", "/account"],
     "data_admin": ["/", "/catalog", "/catalog/mine", "/catalog/stats", "/registry", "/clients", "/account"],
-    "operator": ["/", "/catalog", "/catalog/review", "/catalog/stats", "/registry", "/admin/departments",
-                 "/admin/users", "/clients", "/account"],
+    "operator": ["/", "/catalog", "/catalog/review", "/catalog/stats", "/registry", "/exchange/calendar",
+                 "/admin/departments", "/admin/users", "/clients", "/account"],
     "auditor": ["/", "/catalog", "/catalog/stats", "/registry", "/admin/users", "/clients", "/audit", "/account"],
 }
 

@@ -11,11 +11,13 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from tongban.cli import audit, catalog, clients, db, demo, registry, users
+from tongban.cli import audit, catalog, clients, db, demo, exchange_calendar, registry, users
 from tongban.cli import synth
-from tongban.cli._runtime import Runtime, console, err_console, fail, friendly, open_runtime
+from tongban.audit.unit_of_work import transaction
+from tongban.cli._runtime import Runtime, cli_actor, console, err_console, fail, friendly, open_runtime
 from tongban.config import Settings
 from tongban.db import upgrade
+from tongban.exchange.service import seed_from_library
 from tongban.identity.model import Department
 
 app = typer.Typer(
@@ -32,6 +34,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(synth.app, name="synth")
 app.add_typer(registry.app, name="registry")
+app.add_typer(exchange_calendar.app, name="calendar")
 
 
 def _check_port(settings: Settings, rt: Runtime) -> None:
@@ -78,6 +81,9 @@ def up() -> None:
                 status.update(f"{rt._('Seeding the demo city…')} {label}")
 
             demo.seed_people(rt, demo.DEMO_PEOPLE, tick)
+    else:  # a data directory from before the working-day calendar: seed the years it lacks (never overwrites)
+        with transaction(rt.sessions) as session:
+            seed_from_library(session, cli_actor())
     rt.signer  # create the audit signing key before serving  # noqa: B018
     accounts = demo.stored_accounts(rt)
     if accounts:

@@ -57,6 +57,8 @@ class Action(StrEnum):
     REGISTRY_READ = "registry.read"
     REGISTRY_BUILD = "registry.build"
     REGISTRY_RECORDS = "registry.records"
+    CALENDAR_READ = "calendar.read"
+    CALENDAR_LOAD = "calendar.load"
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ _GRANTS: dict[Action, frozenset[Role]] = {
     Action.REGISTRY_READ: frozenset({Role.DATA_ADMIN, Role.OPERATOR, Role.AUDITOR}),
     Action.REGISTRY_BUILD: frozenset({Role.OPERATOR}),
     Action.REGISTRY_RECORDS: frozenset({Role.OPERATOR}),
+    Action.CALENDAR_READ: _STAFF,
+    Action.CALENDAR_LOAD: frozenset({Role.OPERATOR}),
 }
 
 # What a department system may do with its token (grants to data come with the exchange).

@@ -30,6 +30,7 @@ from tongban.web.api import registry_quality as registry_quality_api
 from tongban.web.api import health, identity as identity_api
 from tongban.web.deps import LANG_COOKIE
 from tongban.web.pages import account, admin, audit, auth, catalog, catalog_edit, catalog_io, home
+from tongban.web.pages import exchange_calendar as exchange_calendar_pages
 from tongban.web.pages import registry as registry_pages
 from tongban.web.pages import registry_quality as registry_quality_pages
 
@@ -122,6 +123,6 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (health, identity_api, catalog_api, registry_api, registry_quality_api):
         app.include_router(module.router)
     for page in (home, auth, account, admin, audit, catalog, catalog_edit, catalog_io, registry_pages,
-                 registry_quality_pages):
+                 registry_quality_pages, exchange_calendar_pages):
         app.include_router(page.router)
     return app

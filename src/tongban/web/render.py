@@ -44,6 +44,8 @@ NAV = (
             "Resources, data items and sharing types per department; restrictions without a legal basis."),
     NavItem("Base databases", "/registry", Action.REGISTRY_READ,
             "Golden records of the population base from the departments' feeds; builds, quarantine, conflicts."),
+    NavItem("Working-day calendar", "/exchange/calendar", Action.CALENDAR_LOAD,
+            "Public holidays and make-up working days that time limits count; load each year's schedule."),
     NavItem("Departments", "/admin/departments", Action.DEPARTMENT_MANAGE,
             "Register the city's departments with their credit and division codes."),
     NavItem("Users", "/admin/users", Action.USER_LIST, "Accounts and roles of citizens, companies and staff."),
