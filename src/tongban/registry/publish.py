@@ -10,6 +10,8 @@ so nothing is applied twice.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +95,39 @@ def _stream(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[tuple[Any
         yield batch
 
 
+def _stream_ahead(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[tuple[Any, ...]]]:
+    """:func:`_stream`, the next batch fetched in a thread while the caller writes this one (DuckDB and the
+    database driver both let go of the GIL while they work). The caller must not use ``con`` meanwhile."""
+    ready: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for batch in _stream(con, sql):
+                while not stop.is_set():
+                    try:
+                        ready.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(None)
+        except BaseException as exc:  # handed to the caller
+            ready.put(exc)
+
+    worker = threading.Thread(target=fetch, name="publish-fetch", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def apply(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> Published:
     """Apply ``pending`` to the serving tables in the session's transaction (the caller commits).
 
@@ -123,12 +158,12 @@ def _write(session: Session, con: duckdb.DuckDBPyConnection, table: str, columns
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for batch in _stream(con, rows):
+            for batch in _stream_ahead(con, rows):
                 for row in batch:
                     copy.write_row(row)
         return
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_placeholders(session, len(columns))})"
-    for batch in _stream(con, rows):
+    for batch in _stream_ahead(con, rows):
         conn.exec_driver_sql(sql, batch)
 
 
