@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-APPEND_ONLY_TABLES = ("audit_records", "audit_checkpoints")
+APPEND_ONLY_TABLES = ("audit_records", "audit_checkpoints", "audit_subjects")
 
 
 def lift_append_only(conn: Connection) -> None:

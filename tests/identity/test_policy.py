@@ -34,6 +34,20 @@ registry.build               .        .        .      .         .         Y     
 registry.records             .        .        .      .         .         Y        .
 calendar.read                .        .        Y      Y         Y         Y        Y
 calendar.load                .        .        .      .         .         Y        .
+exchange.read                .        .        .      .         Y         Y        Y
+exchange.request             .        .        .      .         Y         .        .
+exchange.answer              .        .        .      .         Y         .        .
+exchange.revoke              .        .        .      .         Y         Y        .
+exchange.arbitrate           .        .        .      .         .         Y        .
+exchange.oversee             .        .        .      .         .         Y        Y
+exchange.call                .        .        .      .         .         .        .
+exchange.subscribe           .        .        .      .         Y         .        .
+exchange.masking             .        .        .      .         .         Y        .
+dispute.raise                .        .        .      .         Y         .        .
+dispute.answer               .        .        .      .         Y         .        .
+datause.view                 Y        Y        .      .         .         .        .
+datause.hold                 .        .        .      .         Y         .        .
+datause.hold_approve         .        .        .      .         .         Y        .
 """
 
 
@@ -76,7 +90,9 @@ def test_each_role_may_take_exactly_the_actions_the_table_allows(role, action):
 
 
 DEPARTMENT_SCOPED = [Action.CLIENT_LIST, Action.CLIENT_CREATE, Action.CLIENT_REVOKE, Action.CATALOG_EDIT,
-                     Action.CATALOG_RETIRE, Action.REGISTRY_DELIVER, Action.REGISTRY_READ]
+                     Action.CATALOG_RETIRE, Action.REGISTRY_DELIVER, Action.REGISTRY_READ, Action.EXCHANGE_READ,
+                     Action.EXCHANGE_REQUEST, Action.EXCHANGE_ANSWER, Action.EXCHANGE_REVOKE,
+                     Action.EXCHANGE_SUBSCRIBE, Action.DISPUTE_RAISE, Action.DISPUTE_ANSWER, Action.DATAUSE_HOLD]
 
 
 @pytest.mark.parametrize("action", DEPARTMENT_SCOPED, ids=str)
@@ -117,7 +133,8 @@ def test_everyone_may_view_and_change_only_the_own_account(role, action):
 def test_an_api_client_may_read_the_directory_and_the_catalog_and_edit_its_department_catalog(action):
     decision = decide(client(), action, Target(department_id=OWN_DEPARTMENT))
     assert decision.allowed is (action in (Action.DEPARTMENT_LIST, Action.CATALOG_READ, Action.CATALOG_EDIT,
-                                           Action.REGISTRY_DELIVER, Action.REGISTRY_READ))
+                                           Action.REGISTRY_DELIVER, Action.REGISTRY_READ, Action.EXCHANGE_CALL,
+                                           Action.EXCHANGE_SUBSCRIBE, Action.DISPUTE_RAISE))
     if not decision.allowed:
         assert decision.reason == "API clients may not do this"
 

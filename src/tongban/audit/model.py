@@ -42,6 +42,17 @@ class AuditRecord(Base):
     )
 
 
+class AuditSubject(Base):
+    """Whose data an audited access touched: one row per data subject (ID number, credit code, address code) of a
+    record, so that a person's or company's data-use record is one index range. Append-only like the records; the
+    subjects are also in the record's hashed details, against which ``verify`` checks this index."""
+
+    __tablename__ = "audit_subjects"
+
+    subject: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
 class AuditHead(Base):
     """The single row that serialises appends: the last sequence number and hash."""
 

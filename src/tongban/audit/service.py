@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tongban.audit.chain import CONTENT_FIELDS, GENESIS, Break, LinkView, checkpoint_message, find_break, record_hash
-from tongban.audit.model import AuditCheckpoint, AuditHead, AuditRecord
+from tongban.audit.model import AuditCheckpoint, AuditHead, AuditRecord, AuditSubject
 from tongban.audit.signing import Signer
 from tongban.db import utcnow
 
@@ -47,6 +47,7 @@ class AuditEvent:
     case_ref: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     request_id: str | None = field(default_factory=lambda: _request_id.get())
+    subjects: tuple[str, ...] = ()  # whose data it touched: kept in the details and indexed (audit_subjects)
 
 
 def bind_request(request_id: str | None) -> contextvars.Token[str | None]:
@@ -85,13 +86,17 @@ def record(session: Session, event: AuditEvent, *, now: dt.datetime | None = Non
         "case_ref": event.case_ref,
         "outcome": event.outcome,
         "request_id": event.request_id,
-        "details": json.loads(json.dumps(event.details, ensure_ascii=False, default=str)),
+        "details": json.loads(json.dumps(
+            {**event.details, "subjects": list(event.subjects)} if event.subjects else event.details,
+            ensure_ascii=False, default=str)),
     }
     digest = record_hash(prev_hash, fields)
     row = AuditRecord(seq=seq, prev_hash=prev_hash, hash=digest, **fields)
     session.add(row)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
     session.flush()
+    if event.subjects:
+        session.execute(insert(AuditSubject), [{"subject": s, "seq": seq} for s in dict.fromkeys(event.subjects)])
     return row
 
 

@@ -59,6 +59,20 @@ class Action(StrEnum):
     REGISTRY_RECORDS = "registry.records"
     CALENDAR_READ = "calendar.read"
     CALENDAR_LOAD = "calendar.load"
+    EXCHANGE_READ = "exchange.read"  # sharing requests, grants and exchange statistics (a data admin: own department)
+    EXCHANGE_REQUEST = "exchange.request"  # apply for another department's resource (consumer)
+    EXCHANGE_ANSWER = "exchange.answer"  # grant or refuse a request for one's own resource (provider)
+    EXCHANGE_REVOKE = "exchange.revoke"  # revoke a grant (the provider, or the operator)
+    EXCHANGE_ARBITRATE = "exchange.arbitrate"  # decide escalated and not-shared requests
+    EXCHANGE_OVERSEE = "exchange.oversee"  # every department's requests, overdue ones, statistics
+    EXCHANGE_CALL = "exchange.call"  # call the exchange API (what data: the grants decide)
+    EXCHANGE_SUBSCRIBE = "exchange.subscribe"  # subscribe to a base's change log under a grant
+    EXCHANGE_MASKING = "exchange.masking"  # configure how personal items are masked
+    DISPUTE_RAISE = "dispute.raise"  # flag a returned value as wrong (疑义)
+    DISPUTE_ANSWER = "dispute.answer"  # answer a flag about one's own data
+    DATAUSE_VIEW = "datause.view"  # a citizen's or company's record of who used their data
+    DATAUSE_HOLD = "datause.hold"  # ask to hide an access from the data subject until a disclosure date
+    DATAUSE_HOLD_APPROVE = "datause.hold_approve"  # approve or refuse such a hold
 
 
 @dataclass(frozen=True)
@@ -122,12 +136,28 @@ _GRANTS: dict[Action, frozenset[Role]] = {
     Action.REGISTRY_RECORDS: frozenset({Role.OPERATOR}),
     Action.CALENDAR_READ: _STAFF,
     Action.CALENDAR_LOAD: frozenset({Role.OPERATOR}),
+    Action.EXCHANGE_READ: frozenset({Role.DATA_ADMIN, Role.OPERATOR, Role.AUDITOR}),
+    Action.EXCHANGE_REQUEST: frozenset({Role.DATA_ADMIN}),
+    Action.EXCHANGE_ANSWER: frozenset({Role.DATA_ADMIN}),
+    Action.EXCHANGE_REVOKE: frozenset({Role.DATA_ADMIN, Role.OPERATOR}),
+    Action.EXCHANGE_ARBITRATE: frozenset({Role.OPERATOR}),
+    Action.EXCHANGE_OVERSEE: frozenset({Role.OPERATOR, Role.AUDITOR}),
+    Action.EXCHANGE_CALL: frozenset(),  # API clients only
+    Action.EXCHANGE_SUBSCRIBE: frozenset({Role.DATA_ADMIN}),
+    Action.EXCHANGE_MASKING: frozenset({Role.OPERATOR}),
+    Action.DISPUTE_RAISE: frozenset({Role.DATA_ADMIN}),
+    Action.DISPUTE_ANSWER: frozenset({Role.DATA_ADMIN}),
+    Action.DATAUSE_VIEW: frozenset({Role.CITIZEN, Role.ENTERPRISE}),
+    Action.DATAUSE_HOLD: frozenset({Role.DATA_ADMIN}),
+    Action.DATAUSE_HOLD_APPROVE: frozenset({Role.OPERATOR}),
 }
 
 # What a department system may do with its token (grants to data come with the exchange).
 _CLIENT_ACTIONS = frozenset({Action.DEPARTMENT_LIST, Action.CATALOG_READ, Action.CATALOG_EDIT,
-                             Action.REGISTRY_DELIVER, Action.REGISTRY_READ})
-_CLIENT_OWN_DEPARTMENT = frozenset({Action.CATALOG_EDIT, Action.REGISTRY_DELIVER, Action.REGISTRY_READ})
+                             Action.REGISTRY_DELIVER, Action.REGISTRY_READ, Action.EXCHANGE_CALL,
+                             Action.EXCHANGE_SUBSCRIBE, Action.DISPUTE_RAISE})
+_CLIENT_OWN_DEPARTMENT = frozenset({Action.CATALOG_EDIT, Action.REGISTRY_DELIVER, Action.REGISTRY_READ,
+                                    Action.EXCHANGE_CALL, Action.EXCHANGE_SUBSCRIBE, Action.DISPUTE_RAISE})
 
 # Actions a department-scoped role may only take on its own department's things.
 _OWN_DEPARTMENT_ONLY = {
@@ -138,6 +168,14 @@ _OWN_DEPARTMENT_ONLY = {
     (Role.DATA_ADMIN, Action.CATALOG_RETIRE),
     (Role.DATA_ADMIN, Action.REGISTRY_DELIVER),
     (Role.DATA_ADMIN, Action.REGISTRY_READ),
+    (Role.DATA_ADMIN, Action.EXCHANGE_READ),
+    (Role.DATA_ADMIN, Action.EXCHANGE_REQUEST),
+    (Role.DATA_ADMIN, Action.EXCHANGE_ANSWER),
+    (Role.DATA_ADMIN, Action.EXCHANGE_REVOKE),
+    (Role.DATA_ADMIN, Action.EXCHANGE_SUBSCRIBE),
+    (Role.DATA_ADMIN, Action.DISPUTE_RAISE),
+    (Role.DATA_ADMIN, Action.DISPUTE_ANSWER),
+    (Role.DATA_ADMIN, Action.DATAUSE_HOLD),
 }
 
 # Actions on one's own things only.
