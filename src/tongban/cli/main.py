@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from tongban.cli import audit, catalog, clients, db, demo, exchange_calendar, registry, users
+from tongban.cli import audit, catalog, clients, db, demo, exchange, exchange_calendar, registry, users
 from tongban.cli import synth
 from tongban.audit.unit_of_work import transaction
 from tongban.cli._runtime import Runtime, cli_actor, console, err_console, fail, friendly, open_runtime
@@ -35,6 +35,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(synth.app, name="synth")
 app.add_typer(registry.app, name="registry")
 app.add_typer(exchange_calendar.app, name="calendar")
+app.add_typer(exchange.app, name="exchange")
 
 
 def _check_port(settings: Settings, rt: Runtime) -> None:

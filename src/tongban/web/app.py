@@ -27,10 +27,18 @@ from tongban.web import errors
 from tongban.web.api import catalog as catalog_api
 from tongban.web.api import registry as registry_api
 from tongban.web.api import registry_quality as registry_quality_api
+from tongban.web.api import exchange as exchange_api
+from tongban.web.api import exchange_disputes as exchange_disputes_api
+from tongban.web.api import exchange_subscriptions as exchange_subscriptions_api
 from tongban.web.api import health, identity as identity_api
 from tongban.web.deps import LANG_COOKIE
 from tongban.web.pages import account, admin, audit, auth, catalog, catalog_edit, catalog_io, home
+from tongban.web.pages import datause as datause_pages
 from tongban.web.pages import exchange_calendar as exchange_calendar_pages
+from tongban.web.pages import exchange_disputes as exchange_disputes_pages
+from tongban.web.pages import exchange_masking as exchange_masking_pages
+from tongban.web.pages import exchange_sharing as exchange_sharing_pages
+from tongban.web.pages import exchange_subscriptions as exchange_subscriptions_pages
 from tongban.web.pages import registry as registry_pages
 from tongban.web.pages import registry_quality as registry_quality_pages
 
@@ -120,9 +128,11 @@ def create_app(settings: Settings) -> FastAPI:
                                    swagger_css_url="/api/docs-assets/swagger-ui.css",
                                    swagger_favicon_url="/api/docs-assets/favicon-32x32.png")
 
-    for module in (health, identity_api, catalog_api, registry_api, registry_quality_api):
+    for module in (health, identity_api, catalog_api, registry_api, registry_quality_api, exchange_api,
+                   exchange_disputes_api, exchange_subscriptions_api):
         app.include_router(module.router)
     for page in (home, auth, account, admin, audit, catalog, catalog_edit, catalog_io, registry_pages,
-                 registry_quality_pages, exchange_calendar_pages):
+                 registry_quality_pages, exchange_calendar_pages, exchange_sharing_pages, exchange_masking_pages,
+                 datause_pages, exchange_disputes_pages, exchange_subscriptions_pages):
         app.include_router(page.router)
     return app
