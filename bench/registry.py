@@ -192,6 +192,9 @@ def main() -> int:
             if not args.no_peer:
                 with sessions() as session:
                     names = {f.id: f.filename for f in session.scalars(select(Feed))}
+                # the peer works under the same DuckDB memory limit as our build, spilling to disk like it
+                con.execute(f"SET memory_limit = '{args.memory}'")
+                con.execute(f"SET temp_directory = '{root / 'peer-spill'}'")
                 peer(con, root / "registry" / "population" / "work.duckdb", names, rows, total)
         keys = random.Random(1).sample(sorted({str(k) for *_, k, _ in lineage if k}), 10_000)
         ours_ms, bare_ms = lookups(sessions, keys)
