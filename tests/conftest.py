@@ -20,6 +20,9 @@ from tongban.identity.policy import Actor
 
 from tests.tampering import APPEND_ONLY_TABLES
 
+# Rich tables as a wide terminal prints them, whatever runs the tests (a pytest-xdist worker has no terminal).
+os.environ.setdefault("COLUMNS", "200")
+
 PG_URL = os.environ.get("TONGBAN_TEST_POSTGRES_URL")
 if os.environ.get("TONGBAN_TEST_REQUIRE_POSTGRES") and not PG_URL:
     raise pytest.UsageError("TONGBAN_TEST_REQUIRE_POSTGRES is set but TONGBAN_TEST_POSTGRES_URL is not")
