@@ -13,12 +13,13 @@ from alembic.script import ScriptDirectory
 from fastapi.routing import APIRoute
 
 from tongban.db import Base, alembic_config
+from tongban.web.api.exchange import exchange_client
 from tongban.web import deps
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "tongban"
 MAX_MODULE_LINES = 400
 AUTH_DEPENDENCIES = {deps.require_user, deps.current_actor, deps.require_client, deps.client_actor,
-                     deps.api_actor}
+                     deps.api_actor, exchange_client}  # the exchange API's own cached client authentication
 
 
 def _dependency_calls(dependant) -> set:  # type: ignore[no-untyped-def]

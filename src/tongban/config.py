@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     checkpoint_interval_seconds: int = Field(default=60, ge=1, description="How often the audit chain is signed.")
     sharing_vocabulary: str = Field(default="national",
                                     description="Sharing-type labels: national (有条件共享) or shanghai (授权共享).")
+    exchange_time_limit_days: int = Field(default=10, ge=1, le=60,
+                                          description="Working days a provider has to answer a conditional sharing "
+                                                      "request (national rule: 10; some places use 5 or 15).")
+    exchange_remind_days_before: int = Field(default=2, ge=0, le=30,
+                                             description="Remind the provider this many working days before a "
+                                                         "request's due date (0: on the due date).")
 
     @field_validator("language")
     @classmethod

@@ -23,14 +23,16 @@ ROLES = [str(role) for role in Role]
 
 # Pinned by hand so that a policy change which widens or narrows a menu fails here, not only in review.
 EXPECTED_NAV: dict[str, list[str]] = {
-    "citizen": ["/", "/account"],
-    "enterprise": ["/", "/account"],
+    "citizen": ["/", "/me/data-use", "/account"],
+    "enterprise": ["/", "/me/data-use", "/account"],
     "clerk": ["/", "/catalog", "/catalog/stats", "/account"],
     "approver": ["/", "/catalog", "/catalog/stats", "/account"],
-    "data_admin": ["/", "/catalog", "/catalog/mine", "/catalog/stats", "/registry", "/clients", "/account"],
-    "operator": ["/", "/catalog", "/catalog/review", "/catalog/stats", "/registry", "/exchange/calendar",
-                 "/admin/departments", "/admin/users", "/clients", "/account"],
-    "auditor": ["/", "/catalog", "/catalog/stats", "/registry", "/admin/users", "/clients", "/audit", "/account"],
+    "data_admin": ["/", "/catalog", "/catalog/mine", "/catalog/stats", "/registry", "/exchange/requests", "/clients",
+                   "/account"],
+    "operator": ["/", "/catalog", "/catalog/review", "/catalog/stats", "/registry", "/exchange/requests",
+                 "/exchange/calendar", "/admin/departments", "/admin/users", "/clients", "/account"],
+    "auditor": ["/", "/catalog", "/catalog/stats", "/registry", "/exchange/requests", "/admin/users", "/clients",
+                "/audit", "/account"],
 }
 
 

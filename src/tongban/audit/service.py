@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tongban.audit.chain import CONTENT_FIELDS, GENESIS, Break, LinkView, checkpoint_message, find_break, record_hash
 from tongban.audit.model import AuditCheckpoint, AuditHead, AuditRecord, AuditSubject
 from tongban.audit.signing import Signer
+from tongban.audit.subjects import check_subject_index
 from tongban.db import utcnow
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("tongban_request_id", default=None)
@@ -135,6 +136,7 @@ class Verification:
     last_signed_seq: int | None
     problem: Break | None
     checked_at: dt.datetime
+    subject_rows: int = 0  # rows of the subject index, each checked against its record
 
     @property
     def ok(self) -> bool:
@@ -176,5 +178,7 @@ def verify_chain(session: Session, signer: Signer, *, batch: int = 5000) -> Veri
     if problem is None and head is not None and head.seq != last_seq:
         problem = Break("deleted", last_seq + 1, "the log ends at {last} but {written} records were written",
                         {"last": last_seq, "written": head.seq})
-    return Verification(len(views), len(checkpoints), last_signed, problem, utcnow())
+    index = check_subject_index(session, batch=batch)
+    problem = problem or index.problem
+    return Verification(len(views), len(checkpoints), last_signed, problem, utcnow(), index.rows)
 

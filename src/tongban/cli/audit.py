@@ -26,6 +26,7 @@ def verify() -> None:
         p = result.problem
         fail(rt._("Audit chain broken at record {seq}: {kind} ({detail})", seq=p.seq, kind=rt._(p.kind), detail=rt._(p.template, **p.params)))
     console.print(f"[green]✓[/] {rt._('Audit chain intact: {records} records, {checkpoints} signed checkpoints', records=result.records, checkpoints=result.checkpoints)}")
+    console.print(rt._("Subject index consistent: {rows} rows checked", rows=result.subject_rows))
     if result.unsigned_tail:
         console.print(rt._("{count} newest records are not yet covered by a checkpoint", count=result.unsigned_tail))
 

@@ -14,6 +14,8 @@ from rich.table import Table
 
 from tongban.audit.unit_of_work import transaction
 from tongban.cli._runtime import Runtime, cli_actor, console, friendly, open_runtime
+from tongban.exchange.demo import seed_sharing_demo
+from tongban.exchange.masking_rules import seed_masking_rules
 from tongban.exchange.service import seed_from_library
 from tongban.synth.catalog_real import DEMO_CATALOG
 from tongban.synth.catalog_scale import SCALE_DEPARTMENTS, generate_catalog
@@ -68,7 +70,9 @@ def seed(rt: Runtime, catalog_size: int = 0) -> tuple[int, list[DemoAccount]]:
         accounts = seed_accounts(session, actor)
     with transaction(rt.sessions) as session:
         seed_catalog(session, actor, DEMO_CATALOG)
+        seed_masking_rules(session, actor)  # how personal items leave the exchange API
         seed_from_library(session, actor)  # the working-day calendar, for the years chinese-calendar covers
+        seed_sharing_demo(session, actor, time_limit=rt.settings.exchange_time_limit_days)
     if catalog_size > len(DEMO_CATALOG):
         extra = catalog_size - len(DEMO_CATALOG)
         with transaction(rt.sessions) as session, Progress(console=console, transient=True) as bar:

@@ -187,6 +187,11 @@ class Subscription(Base):
     base: Mapped[str] = mapped_column(String(20))
     events: Mapped[list[str]] = mapped_column(JSON, default=list)  # death, move, marriage, deregistration … ([]: all)
     cursor: Mapped[int] = mapped_column(BigInteger, default=0)  # the last seq delivered by webhook
+    start_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the log's head when subscribed: pulls begin there
+    # Who subscribed, why, for which case: what each webhook delivery's audit record names (a pull names its own).
+    official: Mapped[str] = mapped_column(String(100), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    case_ref: Mapped[str] = mapped_column(String(100), default="")
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_secret: Mapped[str | None] = mapped_column(Text)  # encrypted with the platform's key
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -227,3 +232,4 @@ class DisclosureHold(Base):
     status: Mapped[str] = mapped_column(String(16), default="requested")  # requested | approved | refused
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_comment: Mapped[str] = mapped_column(Text, default="")  # the operator's reason, required to refuse

@@ -73,12 +73,15 @@ def create_app(settings: Settings) -> FastAPI:
             checkpoint(session, signer)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(running: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_checkpointer())
         try:
             yield
         finally:
             task.cancel()
+            exchange = getattr(running.state, "exchange_runtime", None)
+            if exchange is not None:  # the exchange's audit writer: its last batch is committed before we go
+                await run_in_threadpool(exchange.log.close)
             with contextlib.suppress(Exception):
                 await run_in_threadpool(_sign_head)
             engine.dispose()

@@ -35,14 +35,16 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
 
 def attempt(db: Session, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a use case in a savepoint so a page can show its error in the form: the failed work is undone,
-    its audit event (a denial, a failed check) is kept in the request's transaction, and the error re-raised."""
+    its audit event (a denial, a failed check) is kept in the request's transaction, and the error re-raised.
+
+    The error keeps its event: when the page lets it propagate, the request's transaction rolls back — this record
+    with it — and records the event again after the rollback, so it is written exactly once either way."""
     try:
         with db.begin_nested():
             return use_case(db, *args, **kwargs)
     except TongbanError as exc:
         if exc.audit is not None:
             record(db, exc.audit)
-            exc.audit = None
         raise
 
 

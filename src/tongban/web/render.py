@@ -44,6 +44,11 @@ NAV = (
             "Resources, data items and sharing types per department; restrictions without a legal basis."),
     NavItem("Base databases", "/registry", Action.REGISTRY_READ,
             "Golden records of the population base from the departments' feeds; builds, quarantine, conflicts."),
+    NavItem("Data sharing", "/exchange/requests", Action.EXCHANGE_READ,
+            "Apply for other departments' data, answer requests for yours within the time limit, grants, "
+            "doubtful data, change subscriptions and exchange statistics."),
+    NavItem("My data-use record", "/me/data-use", Action.DATAUSE_VIEW,
+            "Every access to your data by a department: when, who, which data, for what purpose and case."),
     NavItem("Working-day calendar", "/exchange/calendar", Action.CALENDAR_LOAD,
             "Public holidays and make-up working days that time limits count; load each year's schedule."),
     NavItem("Departments", "/admin/departments", Action.DEPARTMENT_MANAGE,

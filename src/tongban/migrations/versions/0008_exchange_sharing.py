@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('decided_by', sa.String(length=100), nullable=True),
     sa.Column('decided_at', tongban.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision_comment', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['requested_department_id'], ['departments.id'], name=op.f('fk_exchange_disclosure_holds_requested_department_id_departments')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_disclosure_holds')),
     sa.UniqueConstraint('audit_seq', name=op.f('uq_exchange_disclosure_holds_audit_seq'))
@@ -183,6 +184,10 @@ def upgrade() -> None:
     sa.Column('base', sa.String(length=20), nullable=False),
     sa.Column('events', sa.JSON(), nullable=False),
     sa.Column('cursor', sa.BigInteger(), nullable=False),
+    sa.Column('start_seq', sa.BigInteger(), nullable=False),
+    sa.Column('official', sa.String(length=100), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('case_ref', sa.String(length=100), nullable=False),
     sa.Column('webhook_url', sa.String(length=500), nullable=True),
     sa.Column('webhook_secret', sa.Text(), nullable=True),
     sa.Column('created_at', tongban.db.UTCDateTime(timezone=True), nullable=False),
