@@ -97,7 +97,9 @@ def test_a_call_breaking_a_rule_is_refused_without_data_and_logged_as_denied(cli
     assert (logged.action, logged.outcome, logged.details["rule"], logged.details["status"]) == (
         "exchange.call", "denied", code, status)
     assert logged.details["response_hash"] == response.headers["X-Tongban-Response-Hash"]
-    assert logged.details.get("subjects") is None  # nobody's data was touched
+    # nobody's data left, but the attempt names the key it asked for (the data-use record shows allowed calls only)
+    asked = MALFORMED if "malformed_key" in faults else world.person
+    assert logged.details["subjects"] == [asked.strip().upper()[:32]]
 
 
 @pytest.mark.parametrize("via", ["batch", "query"])

@@ -202,7 +202,7 @@ def test_a_refusal_is_a_domain_error_with_a_denied_event(session, world):
         gateway.look_up(session, _state(), _call(world, client=world.other_client), world.people, world.person)
     event = raised.value.audit
     assert raised.value.code == "exchange.no_grant" and raised.value.status == 403
-    assert event.outcome == "denied" and event.subjects == () and event.details["rule"] == "exchange.no_grant"
+    assert event.outcome == "denied" and event.subjects == (world.person,) and event.details["rule"] == "exchange.no_grant"
     assert event.actor.department_id == world.other.id
 
 

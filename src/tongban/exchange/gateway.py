@@ -13,9 +13,10 @@ denied, no call answers without its record.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -279,12 +280,26 @@ def _shaper(session: Session, state: GatewayState, auth: _Authorised) -> _Shaper
 
 # --- the use cases ------------------------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _naming(raw_keys: Sequence[Any]) -> Iterator[None]:
+    """A refused call names the keys it asked for among its subjects, so that an attempt on someone's data is found
+    by subject like an access (the data-use record itself shows only allowed calls)."""
+    try:
+        yield
+    except TongbanError as exc:
+        if exc.audit is not None and not exc.audit.subjects:
+            asked = dict.fromkeys(k.strip().upper()[:32] for k in raw_keys if isinstance(k, str) and k.strip())
+            exc.audit = dataclasses.replace(exc.audit, subjects=tuple(asked)[:MAX_KEYS])
+        raise
+
+
 def look_up(session: Session, state: GatewayState, call: Call, resource_code: str, raw_key: str, *,
             items: str | Sequence[str] | None = None, today: dt.date | None = None) -> Answer:
     """One record by key: the granted items, masked, with provenance — or 404 when there is no current record."""
-    auth = _authorise(session, state, call, resource_code, parse_items(items), today=today)
-    [key] = _keys(call, auth, [raw_key], ["key"])
-    _take(state, call, auth)
+    with _naming([raw_key]):
+        auth = _authorise(session, state, call, resource_code, parse_items(items), today=today)
+        [key] = _keys(call, auth, [raw_key], ["key"])
+        _take(state, call, auth)
     golden = serving.fetch_one(session, auth.resource.base, key, auth.items)
     if golden is None:
         raise NotFound("No current record for {key}", code="exchange.not_found", params={"key": key},
@@ -303,9 +318,10 @@ def look_up_batch(session: Session, state: GatewayState, call: Call, resource_co
     """Up to 1,000 records by key in one query (``{"keys": [...], "items": [...]}``): those found in the order
     asked, and the keys not found."""
     raw_keys, asked = _batch_payload(call, resource_code, payload)
-    auth = _authorise(session, state, call, resource_code, asked, today=today)
-    keys = list(dict.fromkeys(_keys(call, auth, raw_keys, [f"keys[{n}]" for n in range(len(raw_keys))])))
-    _take(state, call, auth)
+    with _naming(raw_keys):
+        auth = _authorise(session, state, call, resource_code, asked, today=today)
+        keys = list(dict.fromkeys(_keys(call, auth, raw_keys, [f"keys[{n}]" for n in range(len(raw_keys))])))
+        _take(state, call, auth)
     found = serving.fetch(session, auth.resource.base, keys, auth.items)
     shaper = _shaper(session, state, auth)
     records = [{"fields": shaper.fields(found[key]), "key": key} for key in keys if key in found]
@@ -314,7 +330,7 @@ def look_up_batch(session: Session, state: GatewayState, call: Call, resource_co
     body = {"not_found": missing, "records": records, "request_id": call.request_id, "resource": auth.resource.code}
     return Answer(200, body, _event(call, resource_code, "allowed", status=200, grant_id=auth.grant.id,
                                     items=auth.items, subjects=subjects, keys=len(keys), found=len(records),
-                                    masked=shaper.masked()))
+                                    not_found=missing, masked=shaper.masked()))
 
 
 def _batch_payload(call: Call, resource_code: str, payload: Any) -> tuple[list[str], list[str] | None]:

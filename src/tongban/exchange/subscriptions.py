@@ -107,10 +107,13 @@ class Scope:
     key: str
     columns: tuple[str, ...]  # granted fields of the base, the key excluded
     masks: dict[str, str | None]  # item → rule (None: leaves clear; "hide" when personal without a rule)
+    personal_items: frozenset[str] = frozenset()  # of the key and columns, those the catalog marks personal
 
     @property
     def personal(self) -> bool:
-        return any(rule is not None for rule in self.masks.values())
+        """Whether personal data leaves — masked or, as the grant allows, in clear: either way the calling official,
+        the purpose and the case are required."""
+        return bool(self.personal_items)
 
     def leave(self, item: str, value: object) -> object:
         """``value`` of ``item`` as it leaves the platform."""
@@ -144,7 +147,7 @@ def scope_of(session: Session, grant: Grant) -> Scope:
     shown = (spec.key, *(c for c in spec.columns if c in granted))
     masks = {item: None if item not in personal or item in grant.clear_items else rules.get(item, "hide")
              for item in shown}
-    return Scope(grant, resource, spec.name, spec.key, shown[1:], masks)
+    return Scope(grant, resource, spec.name, spec.key, shown[1:], masks, frozenset(personal & set(shown)))
 
 
 def get_grant(session: Session, grant_id: int) -> Grant:
@@ -179,6 +182,9 @@ def check_usable(session: Session, actor: Actor, grant: Grant, client_id: int | 
         raise _refused(actor, "The grant does not list this API client", "exchange.client_not_listed", target, event)
     if client.revoked_at is not None:
         raise _refused(actor, "The API client was revoked", "exchange.client_revoked", target, event)
+    if client.expires_at is not None and client.expires_at <= utcnow():
+        raise _refused(actor, "The API client expired on {day}", "exchange.client_expired", target, event,
+                       day=client.expires_at.date().isoformat())
 
 
 def _check_context(actor: Actor, scope: Scope, context: CallContext, target: str, event: str = ACTION) -> None:
@@ -284,8 +290,16 @@ class Pulled:
     response_hash: str | None = None
 
 
-def pull(session: Session, actor: Actor, subscription_id: int, *, cursor: int, context: CallContext,
-         limit: int = DEFAULT_LIMIT, today: dt.date | None = None,
+def _whole(value: int | str) -> int | None:
+    """A query parameter as a whole number, or None when it is not one."""
+    if isinstance(value, int):
+        return value
+    text = value.strip()
+    return int(text) if text.lstrip("-").isdigit() and len(text) <= 20 else None
+
+
+def pull(session: Session, actor: Actor, subscription_id: int, *, cursor: int | str, context: CallContext,
+         limit: int | str = DEFAULT_LIMIT, today: dt.date | None = None,
          bind: Callable[[str], str] | None = None) -> Pulled:
     """The subscription's events with a seq above ``cursor``, filtered and masked by its grant; audited — with the
     hash ``bind`` makes of the answer's body, so that the record names exactly what left."""
@@ -295,9 +309,14 @@ def pull(session: Session, actor: Actor, subscription_id: int, *, cursor: int, c
     scope = scope_of(session, grant)
     _check_context(actor, scope, context, str(sub.id))
     problems = []
-    if cursor < 0:
+    given_cursor, given_limit = cursor, limit  # as sent, for the record of a refusal
+    cursor, limit = _whole(cursor), _whole(limit)  # type: ignore[assignment]
+    if cursor is None:
+        problems.append(FieldError("cursor", "must be a whole number", code="exchange.cursor"))
+        cursor = 0
+    elif cursor < 0:
         problems.append(FieldError("cursor", "must be 0 or more", code="exchange.cursor"))
-    if not 1 <= limit <= MAX_LIMIT:
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
         problems.append(FieldError("limit", "is a whole number from {min} to {max}", {"min": 1, "max": MAX_LIMIT},
                                    code="exchange.limit"))
     head = change_feed.head(session, sub.base)
@@ -305,7 +324,12 @@ def pull(session: Session, actor: Actor, subscription_id: int, *, cursor: int, c
         problems.append(FieldError("cursor", "is past the end of the change log ({head})", {"head": head},
                                    code="exchange.cursor"))
     if problems:
-        raise InvalidInput("The cursor or the limit is not valid", code="exchange.cursor", errors=problems)
+        raise InvalidInput("The cursor or the limit is not valid", code="exchange.cursor", errors=problems,
+                           audit=AuditEvent(ACTION, actor_ref(actor), "denied", "subscription", str(sub.id),
+                                            purpose=context.purpose or None, case_ref=context.case or None,
+                                            details={"reason": "exchange.cursor", "official": context.official,
+                                                     "cursor": str(given_cursor)[:40],
+                                                     "limit": str(given_limit)[:40]}))
     after = max(cursor, sub.start_seq)
     page = read(session, sub, scope, after=after, limit=limit)
     events = [as_json(e, scope, sub.events) for e in page.events]

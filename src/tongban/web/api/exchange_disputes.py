@@ -28,7 +28,7 @@ class DisputeIn(BaseModel):
     claimed_value: str | None = Field(default=None, max_length=500, description="The value held to be right.")
     reason: str = Field(max_length=2000, examples=["申请人出示的户口簿地址为张杨路100弄6号"])
     request_id: str | None = Field(default=None, max_length=64,
-                                   description="The X-Request-ID of the exchange call that returned the value.")
+                                   description="The X-Tongban-Request-Id of the exchange call that returned the value.")
 
 
 class DisputeOut(BaseModel):

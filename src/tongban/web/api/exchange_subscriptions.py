@@ -133,8 +133,8 @@ again with the same cursor returns the same events. A pull touching personal dat
 As with the exchange API's look-ups, the answer carries `X-Tongban-Request-Id` and `X-Tongban-Response-Hash`, the
 hash that binds this body to this request (kept in the audit record).""")
 def events(request: Request, db: Db, actor: ClientActor, context: Context, subscription_id: int,
-           cursor: Annotated[int, Query(description="The last seq you saw.")] = 0,
-           limit: Annotated[int, Query(description="At most this many events (1–1000).")] = subs.DEFAULT_LIMIT
+           cursor: Annotated[str, Query(description="The last seq you saw (a whole number).")] = "0",
+           limit: Annotated[str, Query(description="At most this many events (1–1000).")] = str(subs.DEFAULT_LIMIT)
            ) -> Response:
     request_id = request.state.request_id
 
