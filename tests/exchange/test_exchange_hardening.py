@@ -1,4 +1,4 @@
-"""Review of issue 5 (on-demand sharing): each test here fails while the defect it names is in the product code."""
+"""Hardening of the exchange found in review: each test names a way data or an audit record could have slipped.
 
 from __future__ import annotations
 
