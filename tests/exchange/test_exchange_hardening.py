@@ -1,4 +1,4 @@
-"""Hardening of the exchange found in review: each test names a way data or an audit record could have slipped.
+"""Hardening of the exchange found in review: each test names a way data or an audit record could have slipped."""
 
 from __future__ import annotations
 
