@@ -10,14 +10,12 @@ batches what arrives while it commits the previous batch — no added wait when 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import queue
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
-from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy import Connection, Engine
@@ -25,31 +23,10 @@ from sqlalchemy.orm import Session
 
 from tongban.audit.chain import GENESIS, record_hash
 from tongban.audit.model import AuditHead, AuditRecord, AuditSubject
-from tongban.audit.service import OUTCOMES, AuditEvent
+from tongban.audit.service import OUTCOMES, AuditEvent, content_fields
 from tongban.db import utcnow
 
 log = logging.getLogger("tongban.audit")
-
-
-def _fields(event: AuditEvent, now: dt.datetime) -> dict[str, Any]:
-    """The content fields of ``event`` as ``service.record`` stores them."""
-    return {
-        "occurred_at": now.astimezone(dt.UTC),
-        "actor_kind": event.actor.kind,
-        "actor_id": event.actor.id,
-        "actor_name": event.actor.name,
-        "department_id": event.actor.department_id,
-        "action": event.action,
-        "target_type": event.target_type,
-        "target_id": event.target_id,
-        "purpose": event.purpose,
-        "case_ref": event.case_ref,
-        "outcome": event.outcome,
-        "request_id": event.request_id,
-        "details": json.loads(json.dumps(
-            {**event.details, "subjects": list(event.subjects)} if event.subjects else event.details,
-            ensure_ascii=False, default=str)),
-    }
 
 
 _HEAD = AuditHead.__table__
@@ -81,7 +58,7 @@ def record_many(session: Session | Connection, events: Sequence[AuditEvent], *, 
     rows, subjects = [], []
     for event in events:
         seq += 1
-        fields = _fields(event, now or utcnow())
+        fields = content_fields(event, now or utcnow())
         digest = record_hash(prev_hash, fields)
         rows.append({"seq": seq, "prev_hash": prev_hash, "hash": digest, **fields})
         subjects += [{"subject": s, "seq": seq} for s in dict.fromkeys(event.subjects)]

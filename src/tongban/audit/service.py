@@ -66,16 +66,10 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
-def record(session: Session, event: AuditEvent, *, now: dt.datetime | None = None) -> AuditRecord:
-    """Append ``event`` to the chain inside the caller's transaction (never commits)."""
-    if event.outcome not in OUTCOMES:
-        raise ValueError(f"unknown outcome {event.outcome!r}")
-    bumped = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    if bumped.rowcount == 0:  # type: ignore[attr-defined]
-        session.execute(insert(AuditHead).values(id=1, seq=1, hash=GENESIS))
-    seq, prev_hash = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
-    fields: dict[str, Any] = {
-        "occurred_at": (now or utcnow()).astimezone(dt.UTC),
+def content_fields(event: AuditEvent, now: dt.datetime) -> dict[str, Any]:
+    """The content fields of ``event`` as a record stores them and its hash covers (the subjects in the details)."""
+    return {
+        "occurred_at": now.astimezone(dt.UTC),
         "actor_kind": event.actor.kind,
         "actor_id": event.actor.id,
         "actor_name": event.actor.name,
@@ -91,6 +85,17 @@ def record(session: Session, event: AuditEvent, *, now: dt.datetime | None = Non
             {**event.details, "subjects": list(event.subjects)} if event.subjects else event.details,
             ensure_ascii=False, default=str)),
     }
+
+
+def record(session: Session, event: AuditEvent, *, now: dt.datetime | None = None) -> AuditRecord:
+    """Append ``event`` to the chain inside the caller's transaction (never commits)."""
+    if event.outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {event.outcome!r}")
+    bumped = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    if bumped.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(insert(AuditHead).values(id=1, seq=1, hash=GENESIS))
+    seq, prev_hash = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+    fields = content_fields(event, now or utcnow())
     digest = record_hash(prev_hash, fields)
     row = AuditRecord(seq=seq, prev_hash=prev_hash, hash=digest, **fields)
     session.add(row)
