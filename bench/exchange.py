@@ -138,9 +138,11 @@ def prepare(data_dir: Path, people: int) -> tuple[str, str]:
 SERVER = """
 import uvicorn
 from tongban.config import load_settings
-from tongban.web.app import create_app
+from tongban.web.app import create_app, settle_heap
 s = load_settings()
-uvicorn.run(create_app(s), host="127.0.0.1", port=s.port, log_level="warning", access_log=False)
+app = create_app(s)
+settle_heap()  # as tongban serve does
+uvicorn.run(app, host="127.0.0.1", port=s.port, log_level="warning", access_log=False)
 """
 
 

@@ -54,10 +54,12 @@ def _check_port(settings: Settings, rt: Runtime) -> None:
 def _serve(rt: Runtime) -> None:
     import uvicorn
 
-    from tongban.web.app import create_app
+    from tongban.web.app import create_app, settle_heap
 
     s = rt.settings
-    uvicorn.run(create_app(s), host=s.host, port=s.port, log_level="info", proxy_headers=True)
+    app = create_app(s)
+    settle_heap()
+    uvicorn.run(app, host=s.host, port=s.port, log_level="info", proxy_headers=True)
 
 
 @app.command()

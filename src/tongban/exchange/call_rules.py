@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
+
 from tongban.errors import FieldError
 
 def _(message: str) -> str:
@@ -165,9 +167,18 @@ def check_headers(values: dict[str, str | None], *, personal: bool) -> Refusal |
     return None
 
 
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def canonical(value: Any) -> str:
-    """Canonical JSON: keys sorted, no spaces, UTF-8 characters as they are."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    """Canonical JSON: keys sorted, no spaces, UTF-8 characters as they are; dates and anything else not JSON as
+    ``str()`` gives them. orjson writes it (a 1,000-record batch is half a megabyte, ten times faster than the
+    standard library); what it refuses (an integer beyond 64 bits, a key not text, which the two would sort differently)
+    is written by the standard library."""
+    try:
+        return orjson.dumps(value, default=str, option=_ORJSON).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def response_hash(*, request_id: str, method: str, path: str, query: str, client: str, official: str | None,

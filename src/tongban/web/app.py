@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -51,6 +52,14 @@ _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "frame-ancestors 'none'; form-action 'self'",
 }
+
+
+def settle_heap() -> None:
+    """Call once before serving: what start-up built (some 350,000 objects: modules, routes, templates, mappers)
+    is moved out of the garbage collector's reach. A full collection walked all of it — over 100 ms on this
+    machine — and landed on whichever call was running (the 1,000-key batch's p99)."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(settings: Settings) -> FastAPI:
