@@ -111,7 +111,8 @@ def system() -> Actor:
 def settings(tmp_path: Path, db_url: str) -> Settings:
     """Settings for an app on the test database, with no login slow-down."""
     return Settings(data_dir=tmp_path / "var", database_url=db_url, secret_key="test-secret-" + uuid.uuid4().hex,
-                    login_slowdown_seconds=0, checkpoint_interval_seconds=3600)
+                    login_slowdown_seconds=0, checkpoint_interval_seconds=3600,
+                    sweep_interval_seconds=0, webhook_interval_seconds=0)
 
 
 @pytest.fixture

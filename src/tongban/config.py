@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set when served over HTTPS).")
     login_slowdown_seconds: float = Field(default=1.0, ge=0, description="Base delay after a failed login.")
     checkpoint_interval_seconds: int = Field(default=60, ge=1, description="How often the audit chain is signed.")
+    sweep_interval_seconds: int = Field(default=3600, ge=0,
+                                        description="How often the web server reminds providers of sharing requests "
+                                                    "due soon and escalates overdue ones (0: never; run `tongban "
+                                                    "exchange sweep` from cron instead).")
+    webhook_interval_seconds: int = Field(default=30, ge=0,
+                                          description="How often the web server sends change events due to "
+                                                      "subscribers' webhooks (0: never; run `tongban exchange "
+                                                      "webhooks deliver` instead).")
     sharing_vocabulary: str = Field(default="national",
                                     description="Sharing-type labels: national (有条件共享) or shanghai (授权共享).")
     exchange_time_limit_days: int = Field(default=10, ge=1, le=60,

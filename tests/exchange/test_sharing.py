@@ -397,3 +397,40 @@ def test_the_demo_seeds_requests_in_every_state_once(session):
     assert [r.escalated_at is not None for r in requests].count(True) == 1
     assert session.scalar(select(func.count()).select_from(Grant).where(Grant.revoked_at.is_not(None))) == 1
     assert seed_sharing_demo(session, SYSTEM) == 0
+
+
+# The serving process's sweep ---------------------------------------------------------------------------------------
+
+def _jobs(settings, sessions, sender=None):  # type: ignore[no-untyped-def]
+    from tongban.audit.signing import load_or_create_signer
+    from tongban.web import background
+
+    return {job.name: job for job in background.jobs(settings, sessions, load_or_create_signer(
+        settings.audit_key_path), sender)}
+
+
+def test_the_web_server_sweeps_every_interval_as_the_system_and_the_command_then_finds_nothing(
+        session, sessions, world, settings):
+    req = submit(session, world, now=at("2026-10-01"))  # due 22 October 2026: long past on any clock running this
+    session.commit()
+    settings = settings.model_copy(update={"sweep_interval_seconds": 600})
+    job = _jobs(settings, sessions)["sharing sweep"]
+    assert job.every_seconds == 600
+    job.run()
+    session.expire_all()
+    assert req.overdue_at is not None and req.escalated_at is not None
+    assert history(session, req)[-2:] == ["overdue", "escalate"]
+    sweeper = session.scalar(select(AuditRecord).where(AuditRecord.action == "exchange.overdue"))
+    assert (sweeper.actor_kind, sweeper.actor_name) == ("system", "sweeper")
+    assert sharing.sweep(session, SYSTEM, remind_days_before=2).nothing
+
+
+@pytest.mark.parametrize("sweep, webhook, sender, expected", [
+    (3600, 30, object(), {"audit checkpoint", "sharing sweep", "webhook delivery"}),
+    (0, 30, object(), {"audit checkpoint", "webhook delivery"}),
+    (3600, 0, object(), {"audit checkpoint", "sharing sweep"}),
+    (3600, 30, None, {"audit checkpoint", "sharing sweep"}),
+])
+def test_an_interval_of_0_leaves_the_job_to_cron(sessions, settings, sweep, webhook, sender, expected):
+    settings = settings.model_copy(update={"sweep_interval_seconds": sweep, "webhook_interval_seconds": webhook})
+    assert set(_jobs(settings, sessions, sender)) == expected

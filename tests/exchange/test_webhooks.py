@@ -342,3 +342,23 @@ def test_the_deliver_command_has_help_with_an_example(cli_env):
 
     result = CliRunner().invoke(app, ["exchange", "webhooks", "deliver", "--help"], env=cli_env)
     assert result.exit_code == 0 and "tongban exchange webhooks deliver --once" in result.output
+
+
+def test_the_web_server_delivers_every_interval_with_its_platform_key(sessions, settings):
+    """``tongban up``/``serve`` run the same delivery round as the command, with the installation's secret key."""
+    from pydantic import SecretStr
+
+    from tongban.audit.signing import load_or_create_signer
+    from tongban.web import background
+
+    hook = hooked(sessions)
+    settings = settings.model_copy(update={"secret_key": SecretStr(KEY), "webhook_interval_seconds": 45})
+    receiver = Receiver()
+    [job] = [j for j in background.jobs(settings, sessions, load_or_create_signer(settings.audit_key_path), receiver)
+             if j.name == "webhook delivery"]
+    assert job.every_seconds == 45
+    job.run()
+    [(url, body, headers)] = receiver.got
+    assert url == URL and webhooks.verify(hook.secret, body, headers, now=time.time())
+    assert [e["key"] for e in json.loads(body)["events"]] == hook.keys
+    assert state(sessions, hook.sub_id)[1][0].status == "delivered"

@@ -1,8 +1,8 @@
-"""The web application: ``create_app(settings)`` wires pages, API, errors and the audit checkpointer."""
+"""The web application: ``create_app(settings)`` wires pages, API, errors and the periodic jobs (audit checkpoint,
+sharing sweep, webhook delivery: ``web.background``)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import logging
@@ -18,13 +18,12 @@ from swagger_ui_bundle import swagger_ui_path
 from starlette.concurrency import run_in_threadpool
 
 from tongban.audit import bind_request, unbind_request
-from tongban.audit.service import checkpoint
 from tongban.audit.signing import load_or_create_signer
-from tongban.audit.unit_of_work import transaction
 from tongban.config import Settings
 from tongban.db import make_engine, make_session_factory
 from tongban.i18n import SUPPORTED
-from tongban.web import errors
+from tongban.exchange import webhooks
+from tongban.web import background, errors
 from tongban.web.api import catalog as catalog_api
 from tongban.web.api import registry as registry_api
 from tongban.web.api import registry_quality as registry_quality_api
@@ -69,30 +68,20 @@ def create_app(settings: Settings) -> FastAPI:
     sessions = make_session_factory(engine)
     signer = load_or_create_signer(settings.audit_key_path)
 
-    async def _checkpointer() -> None:
-        while True:
-            await asyncio.sleep(settings.checkpoint_interval_seconds)
-            try:
-                await run_in_threadpool(_sign_head)
-            except Exception:  # keep serving; the next round tries again
-                log.exception("audit checkpoint failed")
-
-    def _sign_head() -> None:
-        with transaction(sessions) as session:
-            checkpoint(session, signer)
-
     @contextlib.asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_checkpointer())
+        sender = webhooks.HttpSender() if settings.webhook_interval_seconds else None
         try:
-            yield
+            async with background.running(background.jobs(settings, sessions, signer, sender)):
+                yield
         finally:
-            task.cancel()
             exchange = getattr(running.state, "exchange_runtime", None)
             if exchange is not None:  # the exchange's audit writer: its last batch is committed before we go
                 await run_in_threadpool(exchange.log.close)
             with contextlib.suppress(Exception):
-                await run_in_threadpool(_sign_head)
+                await run_in_threadpool(background.sign_head, sessions, signer)
+            if sender is not None:
+                sender.close()
             engine.dispose()
 
     app = FastAPI(
