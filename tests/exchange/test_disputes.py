@@ -53,6 +53,21 @@ def test_a_doubt_is_due_five_working_days_later_counted_across_national_day(sess
     assert raise_(session, doubt).number == "YY20260930-0002"
 
 
+def test_a_number_taken_meanwhile_by_another_doubt_is_skipped_not_a_500(session, doubt, monkeypatch):
+    first = raise_(session, doubt)
+    real, stale = session.scalar, []
+
+    def counted_before_the_other(statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "max(exchange_disputes.number)" in str(statement) and not stale:
+            stale.append(statement)
+            return None  # as if counted before the other doubt took 0001 in the same instant
+        return real(statement, *args, **kwargs)
+
+    monkeypatch.setattr(session, "scalar", counted_before_the_other)
+    second = raise_(session, doubt)
+    assert stale and (first.number, second.number) == ("YY20260930-0001", "YY20260930-0002")
+
+
 def test_the_time_limit_is_a_parameter_and_a_year_not_loaded_makes_it_an_estimate(session, doubt):
     dispute = raise_(session, doubt, time_limit=10, now=dt.datetime(2026, 12, 28, 9, tzinfo=CHINA))
     assert dispute.due_on == dt.date(2027, 1, 11) and dispute.due_estimated  # 2027 counted by weekends only

@@ -160,17 +160,18 @@ def test_numbers_count_the_requests_of_each_day_in_china(session, world):
 
 def test_a_number_taken_meanwhile_by_another_submission_is_skipped(session, world, monkeypatch):
     first = submit(session, world)
-    real, clashed = sharing.policy.request_number, []
+    real, stale = session.scalar, []
 
-    def clashing(day: dt.date, seq: int) -> str:  # as if another transaction took 0002 after we counted
-        if seq == 2 and not clashed:
-            clashed.append(seq)
-            return first.number
-        return real(day, seq)
+    def counted_before_the_other(statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "max(exchange_requests.number)" in str(statement) and not stale:
+            stale.append(statement)
+            return None  # as if counted before the other submission took 0001
+        return real(statement, *args, **kwargs)
 
-    monkeypatch.setattr(sharing.policy, "request_number", clashing)
+    monkeypatch.setattr(session, "scalar", counted_before_the_other)
     second = submit(session, world)
-    assert clashed and second.number == "GX20260924-0002" and history(session, second) == ["submit"]
+    assert stale and (first.number, second.number) == ("GX20260924-0001", "GX20260924-0002")
+    assert history(session, second) == ["submit"]
 
 
 def test_a_deadline_into_a_year_not_loaded_is_estimated_until_the_year_is_loaded(session, world):

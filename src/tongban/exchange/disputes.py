@@ -20,6 +20,7 @@ from tongban.catalog.model import DataItem, Resource
 from tongban.db import utcnow
 from tongban.errors import Conflict, FieldError, InvalidInput, NotFound
 from tongban.exchange.datause import DATA_ACCESS, department_names
+from tongban.exchange import numbering
 from tongban.exchange.model import Dispute
 from tongban.exchange.service import snapshot
 from tongban.exchange.workdays import CHINA_TIME, Calendar, today_in_china
@@ -99,13 +100,6 @@ def _spellings(subject: str) -> list[str]:
     return list(dict.fromkeys([subject, number]))
 
 
-def _next_number(session: Session, day: dt.date) -> str:
-    prefix = f"{PREFIX}{day:%Y%m%d}-"
-    last = session.scalar(select(Dispute.number).where(Dispute.number.startswith(prefix))
-                          .order_by(Dispute.number.desc()).limit(1))
-    return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:04d}"
-
-
 def _failed(actor: Actor, resource_code: str, exc: InvalidInput) -> AuditEvent:
     return AuditEvent("dispute.raise", actor_ref(actor), "failed", "resource", resource_code[:200],
                       details={"rules": sorted({e.code or exc.code for e in exc.errors}) or [exc.code]})
@@ -164,13 +158,12 @@ def raise_dispute(session: Session, actor: Actor, *, resource_code: str, subject
     today = today_in_china(now)
     due = snapshot(session).add_working_days(today, time_limit)
     dispute = Dispute(
-        number=_next_number(session, today), consumer_department_id=actor.department_id,
+        consumer_department_id=actor.department_id,
         provider_department_id=resource.department_id, resource_id=resource.id, subject=subject,
         item_code=item_code, returned_value=returned or None, claimed_value=claimed or None, reason=reason,
         call_request_id=request_id, raised_by=actor.name, raised_at=now, due_on=due.due,
         due_estimated=due.estimated, status="open", answer="")
-    session.add(dispute)
-    session.flush()
+    numbering.add_numbered(session, dispute, Dispute.number, f"{PREFIX}{today:%Y%m%d}-")
     record(session, AuditEvent("dispute.raise", actor_ref(actor), target_type="dispute", target_id=dispute.number,
                                details={"resource": resource.code, "item": item_code,
                                         "provider_department_id": resource.department_id,

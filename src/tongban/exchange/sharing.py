@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tongban.audit import AuditEvent, record
@@ -23,7 +22,7 @@ from tongban.catalog import queries as catalog_queries
 from tongban.catalog.model import Resource
 from tongban.db import utcnow
 from tongban.errors import Conflict, FieldError, InvalidInput, NotFound, TongbanError
-from tongban.exchange import policy
+from tongban.exchange import numbering, policy
 from tongban.exchange.model import Grant, GrantClient, RequestEvent, SharingRequest
 from tongban.exchange.policy import (ARBITRATION, CONDITIONAL, GRANTED, REFUSED, SUBMITTED, UNCONDITIONAL, WITHDRAWN,
                                      GrantDraft, RequestDraft)
@@ -120,22 +119,6 @@ def _failed(actor: Actor, action: str, target: str, exc: TongbanError) -> Tongba
     return exc
 
 
-def _add_numbered(session: Session, req: SharingRequest, day: dt.date, *, tries: int = 5) -> None:
-    """Give the request the day's next number; a number taken by a concurrent submission meanwhile is skipped."""
-    prefix = policy.request_number(day, 0)[:-4]
-    for attempt in range(tries):
-        last = session.scalar(select(func.max(SharingRequest.number)).where(SharingRequest.number.like(prefix + "%")))
-        req.number = policy.request_number(day, int(last.rsplit("-", 1)[1]) + 1 if last else 1)
-        try:
-            with session.begin_nested():
-                session.add(req)
-                session.flush()
-            return
-        except IntegrityError:
-            if attempt == tries - 1:
-                raise
-
-
 # Submit, answer, withdraw, arbitrate -------------------------------------------------------------------------------
 
 def submit_request(session: Session, actor: Actor, resource: str, draft: RequestDraft, *,
@@ -175,7 +158,7 @@ def submit_request(session: Session, actor: Actor, resource: str, draft: Request
     if terms.route == CONDITIONAL:
         due = snapshot(session).add_working_days(today, time_limit)
         req.time_limit, req.due_on, req.due_estimated = time_limit, due.due, due.estimated
-    _add_numbered(session, req, today)
+    numbering.add_numbered(session, req, SharingRequest.number, policy.request_number(today, 0)[:-4])
     step(session, actor, req, "submit", now=now, audit_action="exchange.request", resource=found.code,
          items=req.items, clear_items=req.clear_items, scenario=req.scenario, legal_basis=req.legal_basis,
          period=[req.period_from.isoformat(), req.period_to.isoformat()], clients=req.client_ids,
