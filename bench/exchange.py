@@ -5,7 +5,7 @@
     python bench/exchange.py --people 24000000 --data-dir /big/disk   # the city's 24 M (about 17 GB of SQLite)
 
 The population base is written straight into a fresh SQLite data directory with SQL (golden records with
-per-field provenance, as a build would publish them) rather than by running the registry pipeline — its own
+per-field provenance in the compact form a build publishes) rather than by running the registry pipeline — its own
 benchmark is bench/registry.py; here only the serving side counts. The demo catalog gives the resource
 户籍人口基本信息 (id_number, name, sex, birth_date, ethnicity, household_address); a consumer department's API
 client holds a grant for its six items (sex and ethnicity clear, the rest masked by the default rules).
@@ -92,7 +92,7 @@ def write_people(db: Path, people: int, build_id: int, department_id: int) -> fl
             name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
             address = f"上海市{rng.choice(ROADS)}{rng.randint(1, 2000)}弄{rng.randint(1, 60)}号"
             fields = ("name", "sex", "birth_date", "ethnicity", "household_address", "phone", "marital_status")
-            provenance = {f: {"department": department_id, "feed": 1, "row": n + 1, "at": at} for f in fields}
+            provenance = {"@": [[department_id, 1, n + 1, at]], **dict.fromkeys(fields, 0)}  # registry.provenance
             rows.append((number, name, "1" if int(number[16]) % 2 else "2",
                          f"{number[6:10]}-{number[10:12]}-{number[12:14]}", "01", address,
                          f"13{rng.randint(100000000, 999999999)}", "20", json.dumps(provenance), build_id))

@@ -2,6 +2,7 @@
 
     python bench/registry.py --people 1000000            # about ten minutes with the peer
     python bench/registry.py --people 100000 --no-peer
+    python bench/registry.py --people 1000000 --no-peer --database-url postgresql+psycopg://…/empty_db
 
 Prints wall time, rows/s and peak memory (RSS, sampled) per stage of ``tongban registry build``, next to, in the
 same run: the floor — loading the same feed files into DuckDB with no processing at all — and the peer — splink
@@ -135,6 +136,8 @@ def main() -> int:
     parser.add_argument("--memory", default="8GB", help="DuckDB memory limit for the build")
     parser.add_argument("--no-peer", action="store_true", help="skip splink's default workflow")
     parser.add_argument("--dir", type=Path, help="work here instead of a temporary directory")
+    parser.add_argument("--database-url", help="serve from this empty database (e.g. PostgreSQL: "
+                                               "postgresql+psycopg://…) instead of SQLite in the work directory")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tongban-registry-bench-") as tmp:
         root = args.dir or Path(tmp)
@@ -144,7 +147,8 @@ def main() -> int:
         rows = sum(sum(1 for _ in (feeds / name).open("rb")) - 1 for name in FEEDS)
         print(f"generated {args.people:,} people, {rows:,} population feed rows in {time.perf_counter() - started:.1f} s")
 
-        engine = make_engine(f"sqlite:///{root / 'tongban.db'}")
+        engine = make_engine(args.database_url or f"sqlite:///{root / 'tongban.db'}")
+        serving = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite"
         upgrade(engine)
         sessions = make_session_factory(engine)
         with transaction(sessions) as session:
@@ -172,7 +176,7 @@ def main() -> int:
         times.update({k: v for k, v in report.seconds.items()})
         times["start"] = total - sum(report.seconds.values())
         floor_s = floor(feeds)
-        print(f"\n== {args.people:,} people, {rows:,} feed rows (SQLite serving database)")
+        print(f"\n== {args.people:,} people, {rows:,} feed rows ({serving} serving database)")
         print(f"{'stage':<14}{'seconds':>10}{'rows/s':>14}{'peak RSS GB':>14}")
         for stage in ("deliver", "ingest", "standardize", "match", "publish"):
             seconds = times.get(stage, 0.0)

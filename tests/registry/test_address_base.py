@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from tests.factories import SYSTEM
 from tongban.registry import reads
 from tongban.registry.model import Address, Entity, Person, QuarantinedRow
+from tongban.registry.provenance import per_field
 from tongban.registry.workspace import Workspace
 
 
@@ -24,7 +25,7 @@ def test_addresses_of_people_and_entities_link_to_the_standard_address_library(c
         addresses = session.scalar(select(func.count()).select_from(Address))
         assert addresses and addresses > 20
         sample = session.scalars(select(Address).where(Address.longitude.is_not(None))).first()
-        assert sample is not None and 120.8 < float(sample.longitude) < 122.3 and sample.provenance["address"]
+        assert sample is not None and 120.8 < float(sample.longitude) < 122.3 and per_field(sample.provenance)["address"]
         # a library row that lost a digit of its code is quarantined, with its reason
         for row in session.scalars(select(QuarantinedRow).where(QuarantinedRow.base == "address")):
             assert "address.no_key" in {r["rule"] for r in row.reasons}
@@ -34,7 +35,8 @@ def test_addresses_of_people_and_entities_link_to_the_standard_address_library(c
         person = linked[0]
         home = session.get(Address, person.household_address_code)
         assert home is not None and home.road_name and home.road_name in (person.household_address or "")
-        assert person.provenance["household_address_code"] == person.provenance["household_address"]
+        sources = per_field(person.provenance)
+        assert sources["household_address_code"] == sources["household_address"]
         entities = session.scalar(select(func.count()).select_from(Entity))
         placed = session.scalar(select(func.count()).select_from(Entity).where(Entity.domicile_code.is_not(None)))
         assert entities and placed and placed > 0.8 * entities

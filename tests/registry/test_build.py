@@ -19,6 +19,7 @@ from tongban.audit.model import AuditRecord
 from tongban.errors import Conflict as ConflictError
 from tongban.registry import reads
 from tongban.registry.model import Build, Change, Conflict, Person, QuarantinedRow
+from tongban.registry.provenance import per_field
 from tongban.registry.workspace import Workspace
 
 
@@ -48,7 +49,7 @@ def test_every_row_is_accounted_for_and_every_link_is_right(city):
         build = session.get(Build, report.build_id)
         assert build is not None and build.status == "published"
         person = session.scalars(select(Person).limit(1)).one()
-        assert {"department", "feed", "row", "at"} <= set(person.provenance["name"])
+        assert {"department", "feed", "row", "at"} <= set(per_field(person.provenance)["name"])
 
 
 def test_quarantine_keeps_every_reason_and_conflicts_reach_the_department(city):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests.factories import SYSTEM
 from tongban.registry import reads
 from tongban.registry.model import Entity, Person
+from tongban.registry.provenance import per_field
 
 
 def _truth(city) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -37,7 +38,8 @@ def test_entities_build_with_provenance_industry_and_linked_legal_representative
         industry = sum(e.industry_code == truth[e.credit_code]["industry_code"] for e in entities)
         assert industry > 0.95 * len(entities)  # classified from the business scope text
         sample = next(e for e in entities if e.legal_rep_id_number)
-        assert sample.provenance["company_name"]["department"] and sample.provenance["industry_code"]
+        sources = per_field(sample.provenance)
+        assert sources["company_name"]["department"] and sources["industry_code"]
         linked = session.scalar(select(func.count()).select_from(Entity).join(
             Person, Person.id_number == Entity.legal_rep_id_number))
         assert linked and linked > 0.8 * len(entities)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from tongban.db import Base
 from tongban.identity.model import Department
+from tongban.registry import provenance
 from tongban.registry.bases import BASES, BaseSpec
 from tongban.registry.model import Change
 
@@ -150,9 +151,9 @@ def _event(spec: BaseSpec, row: Any, record: dict[str, Any] | None, columns: Seq
     values: dict[str, Value] = {}
     if not retired:
         assert record is not None
-        provenance = record.get("provenance") or {}
+        sources = provenance.per_field(record.get("provenance"))
         for column in columns:
-            source = provenance.get(column) or None
+            source = sources.get(column)
             values[column] = Value(record[column], None if source is None else Source(
                 source.get("department"), names.get(source.get("department")), str(source.get("at") or "")))
     return ChangeEvent(row.seq, spec.name, row.key, row.change, tuple(row.fields or ()), row.at, retired, values)

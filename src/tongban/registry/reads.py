@@ -20,6 +20,7 @@ from tongban.identity.model import Department
 from tongban.identity.policy import Action, Actor, Role, Target
 from tongban.identity.service import actor_ref, require
 from tongban.db import Base
+from tongban.registry import provenance
 from tongban.registry.bases import BASES, BaseSpec
 from tongban.registry.model import Build, Conflict, Feed, Person, QuarantinedRow, Review
 from tongban.registry.workspace import Workspace
@@ -92,8 +93,7 @@ def _record(session: Session, spec: BaseSpec, key: str) -> dict[str, object] | N
 
 
 def _fields(session: Session, spec: BaseSpec, record_: dict[str, object]) -> list[FieldView]:
-    provenance = record_.get("provenance") or {}
-    sources = {name: source for name, source in provenance.items() if source}  # type: ignore[union-attr]
+    sources = provenance.per_field(record_.get("provenance"))  # type: ignore[arg-type]
     feeds = {f.id: f.filename for f in session.scalars(select(Feed).where(Feed.id.in_(
         {p["feed"] for p in sources.values()})))}
     departments = {d.id: d.name for d in session.scalars(select(Department))}

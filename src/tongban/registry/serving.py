@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from tongban.db import Base
 from tongban.errors import FieldError, InvalidInput
+from tongban.registry import provenance
 from tongban.registry.bases import ADDRESS, BASES, ENTITY, POPULATION, BaseSpec
 from tongban.standards import CodeError, normalize
 from tongban.standards.idcard import EARLIEST_BIRTH_DATE, ID_PREFIXES, parse_citizen_id
@@ -132,11 +133,12 @@ def _keyed(base: str, columns: tuple[str, ...], many: bool) -> Select[Any]:
 def _golden(spec: BaseSpec, row: Any, columns: Sequence[str]) -> Golden:
     mapping = row._mapping
     key = mapping[spec.key]
-    provenance = mapping["provenance"] or {}
-    if isinstance(provenance, str):  # a raw JSON text on a driver that did not decode it
-        provenance = json.loads(provenance)
+    stored = mapping["provenance"] or {}
+    if isinstance(stored, str):  # a raw JSON text on a driver that did not decode it
+        stored = json.loads(stored)
+    by_field = provenance.per_field(stored)
     values = {c: (key if c == spec.key else mapping[c]) for c in columns}
-    sources = {c: provenance[c] for c in columns if provenance.get(c)}
+    sources = {c: by_field[c] for c in columns if c in by_field}
     return Golden(key, values, sources)
 
 

@@ -1,0 +1,56 @@
+"""How a golden record keeps its provenance: which department, feed, source row and date each field came from.
+
+Stored compact — each source row once, each field the index of its source::
+
+    {"@": [[2, 1, 156860, "1999-10-23"], [5, 4, 133454, "2024-06-03"]], "name": 0, "sex": 0, "phone": 1}
+
+(``[department id, feed id, row in the feed, date]``; a field without a value has no entry). A record's fields come
+from two to four source rows, so this is a third of the size of one object per field — at 24 M people, some 17 GB
+less to write and keep. Records published before the compact form hold ``{"name": {"department": 2, "feed": 1,
+"row": 156860, "at": "1999-10-23"}, …}``; :func:`per_field` reads both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+SOURCES = "@"
+
+
+def per_field(stored: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """``{field: {"department", "feed", "row", "at"}}`` of the fields that have a source. Fields sharing a source
+    share one dict: read it, do not change it."""
+    if not stored:
+        return {}
+    sources = stored.get(SOURCES)
+    if sources is None:  # one object per field
+        return {name: source for name, source in stored.items() if source}
+    expanded = [{"department": d, "feed": f, "row": r, "at": at} for d, f, r, at in sources]
+    return {name: expanded[index] for name, index in stored.items()
+            if name != SOURCES and index is not None and 0 <= index < len(expanded)}
+
+
+def _source(alias: str, column: str) -> str:
+    f = f'{alias}."{column}"'
+    return f'struct_pack(d := {f}.dept, f := {f}.feed, r := {f}."row", t := {f}.at)'
+
+
+def sources_sql(columns: Sequence[str], alias: str = "g") -> str:
+    """The DuckDB expression listing the distinct sources of a golden record ``alias`` (fields are structs of v,
+    dept, feed, "row", at), sorted so that the same record gives the same text in every build."""
+    listed = ", ".join(_source(alias, c) for c in columns)
+    return f"list_sort(list_distinct(list_filter([{listed}], lambda x: x.d IS NOT NULL)))"
+
+
+def compact_sql(columns: Sequence[str], sources: str, alias: str = "g") -> str:
+    """The DuckDB expression of the compact provenance JSON text, given ``sources`` (the column holding
+    :func:`sources_sql`)."""
+    def text(part: str) -> str:
+        return f"coalesce(CAST({part} AS VARCHAR), 'null')"
+
+    row = (f"'[' || {text('x.d')} || ',' || {text('x.f')} || ',' || {text('x.r')} || ',' || "
+           """coalesce('"' || CAST(x.t AS VARCHAR) || '"', 'null') || ']'""")
+    fields = ", ".join(f"""'"{c}":' || (list_position({sources}, {_source(alias, c)}) - 1)""" for c in columns)
+    return (f"""'{{"@":[' || array_to_string(list_transform({sources}, lambda x: {row}), ',') || ']' || """
+            f"""coalesce(',' || nullif(concat_ws(',', {fields}), ''), '') || '}}'""")
