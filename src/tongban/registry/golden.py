@@ -60,21 +60,24 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
                                         {f'ELSE {spec.upgraded}' if spec.upgraded else ''} END AS key
         FROM r LEFT JOIN accepted a USING (feed_id, "row")
         WHERE NOT hard AND ({valid} {upgraded} OR a.key IS NOT NULL)""")
-    con.execute("DROP TABLE IF EXISTS linked")  # the previous resolve's, on this connection
+    con.execute("DROP VIEW IF EXISTS linked")  # the previous resolve's, on this connection
     con.execute('CREATE TEMP VIEW linked AS SELECT r.*, k.key FROM r JOIN keyed k USING (feed_id, "row")')
     lap("keys")
     stats = _link(con, spec)
     lap("linkage")
     con.execute("""INSERT INTO keyed SELECT feed_id, "row", key FROM links WHERE decision = 'accept'""")
     con.execute("DROP VIEW linked")
+    # Which linked rows are copies: numbered over narrow rows only; ``linked`` stays a view over ``r`` (a table of
+    # its wide rows cost as much again in memory, and spilled at 4 M people).
     con.execute("""
-        CREATE TEMP TABLE linked AS
-        SELECT r.*, k.key, row_number() OVER (PARTITION BY feed_id, k.key, r._copy ORDER BY "row") AS copy
-        FROM r JOIN keyed k USING (feed_id, "row")""")
+        CREATE OR REPLACE TEMP TABLE copies AS
+        SELECT feed_id, "row", key, row_number() OVER (PARTITION BY feed_id, key, _copy ORDER BY "row") AS copy
+        FROM (SELECT k.feed_id, k."row", k.key, r._copy FROM keyed k JOIN r USING (feed_id, "row"))""")
+    con.execute('CREATE TEMP VIEW linked AS SELECT r.*, c.key, c.copy FROM r JOIN copies c USING (feed_id, "row")')
     con.execute("""
         CREATE OR REPLACE TABLE outcomes AS
         SELECT feed_id, "row", CASE WHEN copy = 1 THEN 'linked' ELSE 'duplicate' END AS outcome, key,
-               '' AS reason FROM linked
+               '' AS reason FROM copies
         UNION ALL
         SELECT feed_id, "row", 'quarantined', NULL,
                array_to_string(list_distinct([x.rule FOR x IN findings IF x.severity = 'hard']), ';')
