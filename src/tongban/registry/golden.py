@@ -172,6 +172,7 @@ def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> LinkStats | None:
 # row 40, feed 24, days since 0001-01-01 22 (clamped to the years 1–9999), then the 数源 flag.
 _PACKED = {"dept": (0, 20), "row": (20, 40), "feed": (60, 24), "days": (84, 22)}
 _SOURCE_BIT = 106
+SURVIVORSHIP_ROWS = 4_000_000  # linked rows aggregated at once (about 1.2 M people); more are done by key hash
 
 
 def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int],
@@ -196,13 +197,19 @@ def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
             v := _v{n}, dept := {part['dept']}::BIGINT, feed := {part['feed']}::BIGINT, "row" := {part['row']}::BIGINT,
             at := DATE '0001-01-01' + {part['days']}::INTEGER) END AS {column}""")
     history, history_source = _q(spec.history), int(authoritative.get(spec.history, -1))
-    con.execute(f"""
-        CREATE OR REPLACE TABLE golden AS
-        SELECT key, {', '.join(structs)}, list_sort([x FOR x IN history IF x != _v{spec.fields.index(spec.history)}]) AS history
-        FROM (SELECT key, {', '.join(picks)},
-                     list(DISTINCT {history}) FILTER (WHERE dept = {history_source} AND {history} IS NOT NULL)
-                         AS history
-              FROM (SELECT *, {order} AS _o FROM linked WHERE copy = 1) GROUP BY key)""")
+    (rows,) = con.execute("SELECT count(*) FROM copies WHERE copy = 1").fetchone() or (0,)
+    parts = max(1, -(-int(rows) // SURVIVORSHIP_ROWS))
+    for part in range(parts):
+        # A part of the keys at a time: the aggregate's states for every key at once spilled at 4 M people.
+        mine = f"AND hash(key) % {parts} = {part}" if parts > 1 else ""
+        con.execute(f"""
+            {'CREATE OR REPLACE TABLE golden AS' if part == 0 else 'INSERT INTO golden'}
+            SELECT key, {', '.join(structs)},
+                   list_sort([x FOR x IN history IF x != _v{spec.fields.index(spec.history)}]) AS history
+            FROM (SELECT key, {', '.join(picks)},
+                         list(DISTINCT {history}) FILTER (WHERE dept = {history_source} AND {history} IS NOT NULL)
+                             AS history
+                  FROM (SELECT *, {order} AS _o FROM linked WHERE copy = 1 {mine}) GROUP BY key)""")
     if spec.derived_from:
         _derive(con, spec, library)
 
