@@ -2,7 +2,7 @@
 
     python bench/exchange.py                                  # 1,000,000 people (the size)
     python bench/exchange.py --people 100000 --seconds 5      # while developing
-    python bench/exchange.py --people 24000000 --data-dir /big/disk   # the city's 24 M (about 17 GB of SQLite)
+    python bench/exchange.py --people 24000000 --data-dir /big/disk   # the city's 24 M (about 8 GB of SQLite)
 
 The population base is written straight into a fresh SQLite data directory with SQL (golden records with
 per-field provenance in the compact form a build publishes) rather than by running the registry pipeline — its own
