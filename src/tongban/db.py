@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import orjson
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -60,14 +59,12 @@ class DatabaseUnavailable(Exception):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection. JSON columns
-    are read by orjson (the exchange reads a record's provenance with every look-up)."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               json_deserializer=orjson.loads)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -84,7 +81,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_deserializer=orjson.loads)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

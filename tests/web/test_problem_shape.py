@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 
 from tongban.errors import Conflict, FieldError, InvalidInput, PermissionDenied
 from tongban.web.errors import MEDIA_TYPE, PROBLEM_TYPE
@@ -20,6 +22,10 @@ def _add_throwaway_routes(app: FastAPI) -> None:
     @app.get("/api/v1/test-boom")
     def boom() -> None:
         raise RuntimeError("secret detail")
+
+    @app.get("/api/v1/test-busy")
+    def busy() -> None:  # SQLite: another change committed while this transaction was open
+        raise OperationalError("INSERT INTO secret_table …", {}, sqlite3.OperationalError("database is locked"))
 
     @app.get("/api/v1/test-invalid")
     def invalid() -> None:
@@ -61,6 +67,7 @@ FAILURES = [
     ("GET", "/api/v1/test-conflict", 409, "identity.user_exists"),
     ("GET", "/api/v1/test-denied", 403, "identity.permission_denied"),
     ("GET", "/api/v1/test-boom", 500, "internal_error"),
+    ("GET", "/api/v1/test-busy", 503, "database_busy"),
 ]
 
 
@@ -151,3 +158,12 @@ def test_readiness_is_503_when_the_database_is_not_migrated(api, app, monkeypatc
     body = response.json()
     assert set(body) == PROBLEM_KEYS and body["code"] == "not_ready"
     assert "tongban db upgrade" in body["detail"]
+
+
+def test_a_busy_sqlite_database_is_a_503_to_try_again_not_a_500(api):
+    response = api.get("/api/v1/test-busy", params={"lang": "en"})
+    assert (response.status_code, response.headers["retry-after"]) == (503, "1")
+    body = response.json()
+    assert body["code"] == "database_busy" and "try again" in body["detail"] and "secret_table" not in response.text
+    zh = api.get("/api/v1/test-busy").json()
+    assert zh["title"] == "系统繁忙" and "稍后再试" in zh["detail"]

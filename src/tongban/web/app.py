@@ -70,8 +70,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[None]:
-        sender = webhooks.HttpSender() if settings.webhook_interval_seconds else None
+        sender: webhooks.HttpSender | None = None
         try:
+            sender = webhooks.HttpSender() if settings.webhook_interval_seconds else None
             async with background.running(background.jobs(settings, sessions, signer, sender)):
                 yield
         finally:

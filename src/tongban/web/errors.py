@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tongban.errors import TongbanError
@@ -23,7 +23,7 @@ MEDIA_TYPE = "application/problem+json"
 
 _TITLES = {
     400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-    409: "Conflict", 422: "Invalid input", 429: "Too many attempts", 500: "Internal error",
+    409: "Conflict", 422: "Invalid input", 429: "Too many attempts", 500: "Internal error", 503: "Busy",
 }
 
 
@@ -115,7 +115,13 @@ def install(app: FastAPI) -> None:
 
 
 def unexpected(request: Request, exc: Exception) -> Response:
-    """A 500 with the request id and nothing of the exception; the details go to the server log."""
+    """A 500 with the request id and nothing of the exception; the details go to the server log. SQLite's
+    "database is locked" (another change committed while this one's transaction was open) is a 503 to try again."""
+    if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+        log.warning("database busy (request %s)", getattr(request.state, "request_id", "-"))
+        detail = gettext(getattr(request.state, "lang", "zh-CN"),
+                         "The database is busy with another change. Please try again in a moment.")
+        return _respond(request, 503, "database_busy", detail, headers={"Retry-After": "1"})
     log.error("unhandled error (request %s)", getattr(request.state, "request_id", "-"), exc_info=exc)
     detail = gettext(getattr(request.state, "lang", "zh-CN"),
                      "Something went wrong on our side. Quote request id {request_id}.",
