@@ -243,17 +243,24 @@ def _derive(con: duckdb.DuckDBPyConnection, spec: BaseSpec, library: str | None)
 
 
 def _conflicts(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
-    parts = [f"""
-        SELECT l.key, {_ident(field)} AS item, g.{_q(field)}.v AS kept_value, g.{_q(field)}.dept AS kept_from,
-               CAST(l.{_q(field)} AS VARCHAR) AS other_value, l.dept AS department_id, l.feed_id, l."row"
-        FROM linked l JOIN golden g USING (key)
-        WHERE l.copy = 1 AND l.{_q(field)} IS NOT NULL AND CAST(l.{_q(field)} AS VARCHAR) != g.{_q(field)}.v
-          AND l.dept != g.{_q(field)}.dept""" for field in spec.conflicts]
+    """Other departments' differing values of the conflict fields, in one pass over the linked rows (``linked`` is
+    a view: a pass per field joined the rows again for each)."""
+    if not spec.conflicts:
+        con.execute("""CREATE OR REPLACE TABLE conflicts (key VARCHAR, item VARCHAR, kept_value VARCHAR,
+                       kept_from BIGINT, other_value VARCHAR, department_id BIGINT, feed_id BIGINT, "row" BIGINT)""")
+        return
+    pairs = ", ".join(
+        f"struct_pack(item := {_ident(field)}, kept_value := g.{_q(field)}.v, kept_from := g.{_q(field)}.dept, "
+        f"other_value := CAST(l.{_q(field)} AS VARCHAR))" for field in spec.conflicts)
     con.execute(f"""
         CREATE OR REPLACE TABLE conflicts AS
         SELECT key, item, any_value(kept_value) AS kept_value, any_value(kept_from) AS kept_from, other_value,
                department_id, min(feed_id) AS feed_id, arg_min("row", (feed_id, "row")) AS "row"
-        FROM ({' UNION ALL '.join(parts)}) GROUP BY key, item, other_value, department_id""")
+        FROM (SELECT key, department_id, feed_id, "row", unnest(pair, recursive := true)
+              FROM (SELECT l.key, l.dept AS department_id, l.feed_id, l."row", unnest([{pairs}]) AS pair
+                    FROM linked l JOIN golden g USING (key) WHERE l.copy = 1))
+        WHERE other_value IS NOT NULL AND other_value != kept_value AND department_id != kept_from
+        GROUP BY key, item, other_value, department_id""")
 
 
 def accounting(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, int]]:
