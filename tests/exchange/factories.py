@@ -58,3 +58,18 @@ def make_grant(session: Session, *, consumer_department_id: int, resource_id: in
         session.add(GrantClient(grant_id=grant.id, client_id=client.id))
     session.flush()
     return grant
+
+
+def count_once_stale(session: Session, monkeypatch: Any, table: str) -> list[object]:
+    """Make the next read of the highest ``table.number`` see none, as if it ran before another transaction took
+    the day's first number; returns the list the stale read is noted in."""
+    real, stale = session.scalar, []
+
+    def counted_before_the_other(statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if f"max({table}.number)" in str(statement) and not stale:
+            stale.append(statement)
+            return None
+        return real(statement, *args, **kwargs)
+
+    monkeypatch.setattr(session, "scalar", counted_before_the_other)
+    return stale

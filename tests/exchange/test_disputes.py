@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.exchange.factories import count_once_stale
 from tests.exchange.test_datause import call, city, person  # noqa: F401  (city is a fixture)
 from tongban.audit.model import AuditRecord
 from tongban.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -55,15 +56,7 @@ def test_a_doubt_is_due_five_working_days_later_counted_across_national_day(sess
 
 def test_a_number_taken_meanwhile_by_another_doubt_is_skipped_not_a_500(session, doubt, monkeypatch):
     first = raise_(session, doubt)
-    real, stale = session.scalar, []
-
-    def counted_before_the_other(statement, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if "max(exchange_disputes.number)" in str(statement) and not stale:
-            stale.append(statement)
-            return None  # as if counted before the other doubt took 0001 in the same instant
-        return real(statement, *args, **kwargs)
-
-    monkeypatch.setattr(session, "scalar", counted_before_the_other)
+    stale = count_once_stale(session, monkeypatch, "exchange_disputes")
     second = raise_(session, doubt)
     assert stale and (first.number, second.number) == ("YY20260930-0001", "YY20260930-0002")
 

@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.exchange.factories import count_once_stale
 from tests.exchange.conftest import SCHEDULE_2027, schedule_bytes
 from tests.factories import make_client, make_department, make_resource, make_user
 from tongban.audit.model import AuditRecord
@@ -160,15 +161,7 @@ def test_numbers_count_the_requests_of_each_day_in_china(session, world):
 
 def test_a_number_taken_meanwhile_by_another_submission_is_skipped(session, world, monkeypatch):
     first = submit(session, world)
-    real, stale = session.scalar, []
-
-    def counted_before_the_other(statement, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if "max(exchange_requests.number)" in str(statement) and not stale:
-            stale.append(statement)
-            return None  # as if counted before the other submission took 0001
-        return real(statement, *args, **kwargs)
-
-    monkeypatch.setattr(session, "scalar", counted_before_the_other)
+    stale = count_once_stale(session, monkeypatch, "exchange_requests")
     second = submit(session, world)
     assert stale and (first.number, second.number) == ("GX20260924-0001", "GX20260924-0002")
     assert history(session, second) == ["submit"]
