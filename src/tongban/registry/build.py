@@ -277,9 +277,11 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
     step("diff")
     measured = quality.measure(con, spec, feeds, ws) if feeds else {}  # outside the serving transaction
     step("quality")
+    staged = publish.stage(sessions.kw["bind"], con, spec, report.build_id) if feeds else None  # likewise
+    step("stage")
     with transaction(sessions) as session:
         if feeds:
-            report.published = publish.apply(session, con, spec, report.build_id)
+            report.published = publish.apply(session, con, spec, report.build_id, staged)
             step("records")
             report.conflicts = findings.apply(session, con, spec.name, report.build_id)
             step("findings")

@@ -6,18 +6,30 @@ the caller's one transaction, and only after that commit makes the mirror the go
 between leaves ``pending`` behind; the next build first settles it — folding it in when the serving database shows
 that build published (``golden`` is still that build's: the next one has not resolved yet), dropping it otherwise —
 so nothing is applied twice.
+
+On SQLite the rows are first staged (:func:`stage`): streamed as Arrow batches to a loader process that binds them
+in C through ADBC (:mod:`tongban.registry.sqlite_loader`), never a Python object per value, into staging tables of
+the serving database — outside the serving transaction and committed in batches, so other writers are not held up. The serving transaction then moves them in with one statement each; on the
+first publish of a base the staged table simply becomes the table. Staging tables are working space: nothing reads
+them, and a build killed before its publish commits leaves them to be replaced by the next.
 """
 
 from __future__ import annotations
 
+import os
 import queue
+import re
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-from sqlalchemy import select
+import pyarrow as pa
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from tongban.db import Base, utcnow
@@ -26,6 +38,7 @@ from tongban.registry import provenance
 from tongban.registry.bases import BaseSpec
 
 BATCH = 10_000
+STAGE_BATCH = 100_000  # rows the loader commits at once
 
 
 @dataclass(frozen=True)
@@ -77,11 +90,11 @@ def _serving_rows(spec: BaseSpec, build_id: int) -> str:
     """The SELECT of the created and changed golden records giving exactly the serving table's columns, provenance
     as compact JSON text (``registry.provenance``), built in DuckDB so that Python only moves tuples."""
     values = ", ".join(f"g.{_q(f)}.v AS {_q(f)}" for f in spec.columns)
-    return f"""SELECT key, {values}, CAST(to_json(coalesce(g.history, [])) AS VARCHAR) AS former_names,
+    return f"""SELECT key AS {_q(spec.key)}, {values}, CAST(to_json(coalesce(g.history, [])) AS VARCHAR) AS former_names,
                       {provenance.compact_sql(spec.columns, "g.srcs")} AS provenance, {int(build_id)} AS build_id
                FROM pending p JOIN (SELECT *, {provenance.sources_sql(spec.columns)} AS srcs FROM golden g) g
                     USING (key)
-               WHERE p.change != 'retired' ORDER BY key"""
+               WHERE p.change != 'retired' ORDER BY g.key"""
 
 
 def _placeholders(session: Session, count: int) -> str:
@@ -98,28 +111,121 @@ def _stream(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[tuple[Any
 def _stream_ahead(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[tuple[Any, ...]]]:
     """:func:`_stream`, the next batch fetched in a thread while the caller writes this one (DuckDB and the
     database driver both let go of the GIL while they work). The caller must not use ``con`` meanwhile."""
-    ready: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=2)
-    stop = threading.Event()
+    return _ahead(_stream(con, sql))
 
-    def fetch() -> None:
+
+@dataclass(frozen=True)
+class Staged:
+    """Staging tables of the serving database holding a build's records and change-log rows (:func:`stage`)."""
+
+    records: str
+    changes: str
+
+
+
+def _sqlite_file(bind: Engine) -> str | None:
+    database = bind.url.database
+    if bind.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+def _changes_sql(spec: BaseSpec, build_id: int) -> str:
+    now = utcnow().isoformat(sep=" ")
+    return f"""SELECT '{spec.name}' AS base, key, change, CAST(to_json(fields) AS VARCHAR) AS fields,
+                      {int(build_id)} AS build_id, '{now}' AS at
+               FROM pending ORDER BY change, key"""
+
+
+def stage(bind: Engine, con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> Staged | None:
+    """Write ``pending``'s created and changed records, and its change-log rows, into staging tables of a SQLite
+    serving database (None for any other database: :func:`apply` writes straight in). Outside the serving
+    transaction; idempotent — the staging tables are made afresh."""
+    path = _sqlite_file(bind)
+    if path is None:
+        return None
+    staged = Staged(f"{spec.table}_staged", f"registry_changes_staged_{spec.name}")
+    with bind.begin() as conn:
+        ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                   (spec.table,)).scalar_one()
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {staged.records}")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {staged.changes}")
+        conn.exec_driver_sql(_renamed(ddl, spec.table, staged.records))
+        conn.exec_driver_sql(f"CREATE TABLE {staged.changes} (base TEXT, key TEXT, change TEXT, fields TEXT, "
+                             "build_id INTEGER, at TEXT)")
+    _load(path, staged.records, con, _serving_rows(spec, build_id))
+    _load(path, staged.changes, con, _changes_sql(spec, build_id))
+    return staged
+
+
+def _renamed(ddl: str, table: str, to: str) -> str:
+    """``ddl`` (a CREATE TABLE from sqlite_master) creating ``to`` instead of ``table``."""
+    named, count = re.subn(rf'^(\s*CREATE\s+TABLE\s+)("{table}"|{table})(?=[\s(])', rf"\g<1>{to}", ddl, flags=re.I)
+    if count != 1:
+        raise ValueError(f"cannot rename {table} in {ddl[:80]!r}")
+    return named
+
+
+class StageFailed(RuntimeError):
+    """The process writing staged rows into SQLite failed; its message says why."""
+
+
+def _load(database: str, table: str, con: duckdb.DuckDBPyConnection, rows: str) -> None:
+    """Append the rows of the DuckDB query ``rows`` to ``table`` of the SQLite file ``database``: Arrow batches
+    streamed to :mod:`tongban.registry.sqlite_loader` in a process of its own, which binds them in C while the
+    next batch is computed here. The query runs on a DuckDB cursor of its own, so it reads only tables, not
+    ``con``'s temporary ones."""
+    with con.cursor() as query, tempfile.TemporaryFile() as errors:
+        reader = query.sql(rows).to_arrow_reader(STAGE_BATCH)
+        child = subprocess.Popen([sys.executable, "-m", "tongban.registry.sqlite_loader", database, table,
+                                  str(os.getpid())],
+                                 stdin=subprocess.PIPE, stderr=errors)
+        assert child.stdin is not None
         try:
-            for batch in _stream(con, sql):
+            with pa.ipc.new_stream(child.stdin, reader.schema) as out:
+                for batch in _ahead(iter(reader)):
+                    out.write_batch(batch)
+            child.stdin.close()
+        except (BrokenPipeError, OSError, pa.ArrowIOError):
+            pass  # the loader stopped; its exit status and message say why
+        finally:
+            if not child.stdin.closed:
+                try:
+                    child.stdin.close()
+                except OSError:
+                    pass
+            status = child.wait()
+        if status:
+            errors.seek(0)
+            detail = errors.read().decode("utf-8", "replace").strip() or f"exit status {status}"
+            raise StageFailed(f"staging {table} in {database} failed: {detail}")
+
+
+def _ahead(batches: Iterator[Any]) -> Iterator[Any]:
+    """The items of ``batches``, the next one produced in a thread while the caller handles this one."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in batches:
                 while not stop.is_set():
                     try:
-                        ready.put(batch, timeout=0.1)
+                        ready.put(item, timeout=0.1)
                         break
                     except queue.Full:
                         continue
                 if stop.is_set():
                     return
-            ready.put(None)
+            ready.put(done)
         except BaseException as exc:  # handed to the caller
             ready.put(exc)
 
-    worker = threading.Thread(target=fetch, name="publish-fetch", daemon=True)
+    worker = threading.Thread(target=produce, name="publish-fetch", daemon=True)
     worker.start()
     try:
-        while (item := ready.get()) is not None:
+        while (item := ready.get()) is not done:
             if isinstance(item, BaseException):
                 raise item
             yield item
@@ -128,27 +234,55 @@ def _stream_ahead(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[tup
         worker.join()
 
 
-def apply(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> Published:
+def apply(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int,
+          staged: Staged | None = None) -> Published:
     """Apply ``pending`` to the serving tables in the session's transaction (the caller commits).
 
-    Set-based: changed records are deleted and written again with the created ones, in batches of plain tuples
-    through the driver (an ORM object per record cost 130 µs; this is a few)."""
+    Set-based: changed records are deleted and written again with the created ones — moved in from the staging
+    tables when :func:`stage` wrote them, else in batches of plain tuples through the driver (an ORM object per
+    record cost 130 µs; this is a few)."""
     counts = dict(con.execute("SELECT change, count(*) FROM pending GROUP BY change").fetchall())
     table = Base.metadata.tables[spec.table]
     key = table.c[spec.key]
+    columns = [spec.key, *spec.columns, "former_names", "provenance", "build_id"]
     # Changed records are written again; a created key may be one retired earlier that came back.
-    rewritten = "'changed', 'created'" if session.execute(select(key).limit(1)).first() else "'changed'"
-    for batch in _stream(con, f"SELECT key FROM pending WHERE change IN ({rewritten})"):
-        session.execute(table.delete().where(key.in_([k for (k,) in batch])))
-    _write(session, con, spec.table, [spec.key, *spec.columns, "former_names", "provenance", "build_id"],
-           _serving_rows(spec, build_id))
+    published = session.execute(select(key).limit(1)).first() is not None
+    if staged is not None:
+        _move_in(session, spec, staged, columns, swap=not published)
+    else:
+        rewritten = "'changed', 'created'" if published else "'changed'"
+        for batch in _stream(con, f"SELECT key FROM pending WHERE change IN ({rewritten})"):
+            session.execute(table.delete().where(key.in_([k for (k,) in batch])))
+        _write(session, con, spec.table, columns, _serving_rows(spec, build_id))
     if counts.get("retired"):
         _retire(session, con, spec, build_id)
-    now = utcnow().isoformat(sep=" ")
-    _write(session, con, "registry_changes", ["base", "key", "change", "fields", "build_id", "at"],
-           f"""SELECT '{spec.name}', key, change, CAST(to_json(fields) AS VARCHAR), {int(build_id)}, '{now}'
-               FROM pending ORDER BY change, key""")
+    if staged is None:
+        _write(session, con, "registry_changes", ["base", "key", "change", "fields", "build_id", "at"],
+               _changes_sql(spec, build_id))
     return Published(int(counts.get("created", 0)), int(counts.get("changed", 0)), int(counts.get("retired", 0)))
+
+
+def _move_in(session: Session, spec: BaseSpec, staged: Staged, columns: list[str], *, swap: bool) -> None:
+    """Move the staged records and change-log rows into the serving tables, in the session's transaction. On a
+    base's first publish (``swap``) the staged table becomes the table, its indexes made again: no row is copied."""
+    conn = session.connection()
+    if swap:
+        indexes = [sql for (sql,) in conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (spec.table,))]
+        conn.exec_driver_sql(f"DROP TABLE {spec.table}")
+        conn.exec_driver_sql(f"ALTER TABLE {staged.records} RENAME TO {spec.table}")
+        for sql in indexes:
+            conn.exec_driver_sql(sql)
+    else:
+        listed = ", ".join(columns)
+        conn.exec_driver_sql(f"DELETE FROM {spec.table} WHERE {spec.key} IN (SELECT {spec.key} FROM {staged.records})")
+        conn.exec_driver_sql(f"INSERT INTO {spec.table} ({listed}) SELECT {listed} FROM {staged.records} "
+                             f"ORDER BY {spec.key}")
+        conn.exec_driver_sql(f"DROP TABLE {staged.records}")
+    conn.exec_driver_sql(f"INSERT INTO registry_changes (base, key, change, fields, build_id, at) "
+                         f"SELECT base, key, change, fields, build_id, at FROM {staged.changes} ORDER BY rowid")
+    conn.exec_driver_sql(f"DROP TABLE {staged.changes}")
 
 
 def _write(session: Session, con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: str) -> None:

@@ -1,0 +1,80 @@
+"""Publishing on SQLite through staging tables: rows written by a loader process (ADBC), moved in by the serving
+transaction; the first publish of a base takes the staged table whole, with the table's indexes made again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from tests.registry.conftest import City
+from tongban.registry import publish
+from tongban.registry.model import Change, Entity, Person
+
+
+def _sqlite(city: City) -> Engine:
+    engine: Engine = city.sessions.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("staging is SQLite's publish path; PostgreSQL takes COPY in the serving transaction")
+    return engine
+
+
+def _schema(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return {name: kind for name, kind in conn.execute(text("SELECT name, type FROM sqlite_master"))}
+
+
+def test_the_first_publish_takes_the_staged_table_whole_and_keeps_the_indexes(city):
+    engine = _sqlite(city)
+    before = _schema(engine)
+    city.deliver_entities()
+    city.build("population")
+    city.build("entity")
+    after = _schema(engine)
+    assert not [name for name in after if "staged" in name]
+    assert after["ix_registry_entities_legal_rep_id_number"] == "index"
+    assert {n for n, k in before.items() if k == "index"} <= {n for n, k in after.items() if k == "index"}
+    with engine.connect() as conn:
+        ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'registry_people'")).scalar_one()
+        assert "PRIMARY KEY" in ddl and "REFERENCES registry_builds" in ddl
+        assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    with city.sessions() as session:
+        people = session.scalar(select(func.count()).select_from(Person))
+        entities = session.scalar(select(func.count()).select_from(Entity))
+        logged = dict(session.execute(select(Change.base, func.count()).group_by(Change.base)).all())
+    assert people and entities and logged == {"population": people, "entity": entities}
+
+
+def test_a_staging_table_left_by_a_killed_build_is_made_afresh(city):
+    engine = _sqlite(city)
+    with engine.begin() as conn:  # what a build killed while staging leaves behind
+        conn.execute(text("CREATE TABLE registry_people_staged (id_number TEXT PRIMARY KEY, name TEXT)"))
+        conn.execute(text("INSERT INTO registry_people_staged VALUES ('110101199003077777', 'stale')"))
+    report = city.build()
+    with city.sessions() as session:
+        assert session.get(Person, "110101199003077777") is None
+        assert session.scalar(select(func.count()).select_from(Person)) == report.published.created
+    assert "registry_people_staged" not in _schema(engine)
+
+
+def test_a_failing_loader_fails_the_publish_with_its_reason(city, tmp_path):
+    engine = _sqlite(city)
+    con = duckdb.connect(str(tmp_path / "work.duckdb"))
+    con.execute("CREATE TABLE rows AS SELECT 'x' AS nothing_like_the_table")
+    with pytest.raises(publish.StageFailed, match="registry_no_such_table"):
+        publish._load(engine.url.database, "registry_no_such_table", con, "SELECT * FROM rows")
+
+
+def test_the_loader_says_how_it_is_run():
+    run = subprocess.run([sys.executable, "-m", "tongban.registry.sqlite_loader"], capture_output=True, text=True)
+    assert run.returncode == 2 and "DATABASE TABLE PARENT_PID" in run.stderr
+
+
+def test_the_build_never_loads_a_second_sqlite_into_its_own_process(city):
+    """ADBC's driver carries its own SQLite; two copies in one process release each other's file locks."""
+    _sqlite(city)
+    city.build()
+    assert "adbc_driver_sqlite" not in sys.modules
