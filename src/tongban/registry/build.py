@@ -296,6 +296,7 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
     step("commit")
     if feeds:
         _fold(con, ws, spec)
+        golden.drop_working(con)
         step("fold")
 
 

@@ -17,7 +17,11 @@ Output tables:
 
 from __future__ import annotations
 
+import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 
@@ -52,7 +56,7 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
                 if spec.upgraded else "")
     # Deterministic links: a valid key; an outdated form whose upgrade is a key already known; a clerk's answer.
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE keyed AS
+        CREATE OR REPLACE TABLE keyed AS
         WITH known AS (SELECT DISTINCT {spec.key} AS key FROM r WHERE NOT hard AND {valid}),
         accepted AS (SELECT feed_id, "row", key FROM decisions  -- a record that still exists: else matched again
                      WHERE decision = 'accepted' AND key IN (SELECT key FROM known))
@@ -70,7 +74,7 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
     # Which linked rows are copies: numbered over narrow rows only; ``linked`` stays a view over ``r`` (a table of
     # its wide rows cost as much again in memory, and spilled at 4 M people).
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE copies AS
+        CREATE OR REPLACE TABLE copies AS
         SELECT feed_id, "row", key, row_number() OVER (PARTITION BY feed_id, key, _copy ORDER BY "row") AS copy
         FROM (SELECT k.feed_id, k."row", k.key, r._copy FROM keyed k JOIN r USING (feed_id, "row"))""")
     con.execute('CREATE TEMP VIEW linked AS SELECT r.*, c.key, c.copy FROM r JOIN copies c USING (feed_id, "row")')
@@ -105,9 +109,20 @@ class _Lap:
         self.into[step], self.last = round(now - self.last, 2), now
 
 
+WORKING = ("r", "keyed", "copies")  # the working tables resolve leaves for publish; :func:`drop_working` after it
+
+
+def drop_working(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the working tables once the build has published (each holds a row per source row)."""
+    for table in WORKING:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
 def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
     """``r``: every standardised row with its department and when it was true; a field no feed delivered is
-    NULL, and an alias fills its field where the field is empty (a taxpayer's name, the company's name)."""
+    NULL, and an alias fills its field where the field is empty (a taxpayer's name, the company's name). Like
+    ``keyed`` and ``copies`` a table of the base's DuckDB file, not a temporary one: DuckDB compresses those, and
+    spills temporary tables uncompressed — at 24 M people ``r`` alone filled 35 GB of spill."""
     have = {c for (c, *_) in con.execute("DESCRIBE std").fetchall()}
     needed = {f: "VARCHAR" for f in spec.fields} | (linkage.COLUMNS if spec.linkage == "people" else {})
     extra = [f"NULL::{kind} AS {_q(f)}" for f, kind in needed.items() if f not in have]
@@ -115,7 +130,7 @@ def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
     extra += [f"s.{_q(a)} AS {_q(f)}" for a, f in spec.aliases.items() if a in have and f not in have]
     at = f"coalesce({', '.join(f's.{c}' if c in have else 'NULL::DATE' for c in ROW_TIME)}, f.delivered_on)"
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE r AS
+        CREATE OR REPLACE TABLE r AS
         SELECT *, hash({', '.join(_q(f) for f in spec.fields)}) AS _copy FROM (
             SELECT s.*{f' REPLACE ({", ".join(replace)})' if replace else ''}{''.join(', ' + e for e in extra)},
                    f.department_id AS dept, {at} AS seen_on
@@ -199,19 +214,39 @@ def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
     history, history_source = _q(spec.history), int(authoritative.get(spec.history, -1))
     (rows,) = con.execute("SELECT count(*) FROM copies WHERE copy = 1").fetchone() or (0,)
     parts = max(1, -(-int(rows) // SURVIVORSHIP_ROWS))
-    for part in range(parts):
-        # A part of the keys at a time: the aggregate's states for every key at once spilled at 4 M people.
-        mine = f"AND hash(key) % {parts} = {part}" if parts > 1 else ""
-        con.execute(f"""
-            {'CREATE OR REPLACE TABLE golden AS' if part == 0 else 'INSERT INTO golden'}
-            SELECT key, {', '.join(structs)},
-                   list_sort([x FOR x IN history IF x != _v{spec.fields.index(spec.history)}]) AS history
-            FROM (SELECT key, {', '.join(picks)},
-                         list(DISTINCT {history}) FILTER (WHERE dept = {history_source} AND {history} IS NOT NULL)
-                             AS history
-                  FROM (SELECT *, {order} AS _o FROM linked WHERE copy = 1 {mine}) GROUP BY key)""")
+    with _parts(con, spec, parts) as sources:
+        for part, source in enumerate(sources):
+            con.execute(f"""
+                {'CREATE OR REPLACE TABLE golden AS' if part == 0 else 'INSERT INTO golden'}
+                SELECT key, {', '.join(structs)},
+                       list_sort([x FOR x IN history IF x != _v{spec.fields.index(spec.history)}]) AS history
+                FROM (SELECT key, {', '.join(picks)},
+                             list(DISTINCT {history}) FILTER (WHERE dept = {history_source} AND {history} IS NOT NULL)
+                                 AS history
+                      FROM (SELECT *, {order} AS _o FROM {source}) GROUP BY key)""")
     if spec.derived_from:
         _derive(con, spec, library)
+
+
+@contextmanager
+def _parts(con: duckdb.DuckDBPyConnection, spec: BaseSpec, parts: int) -> Iterator[list[str]]:
+    """The sources survivorship aggregates in turn: the linked first copies, whole, or in ``parts`` by key hash. The
+    aggregate's states for every key at once spilled at 4 M people; the parts are written once as Parquet files
+    partitioned by key hash (in the spill directory), since picking each out of ``linked`` joined every row again."""
+    if parts == 1:
+        yield ["(SELECT * FROM linked WHERE copy = 1)"]
+        return
+    (spill,) = con.execute("SELECT current_setting('temp_directory')").fetchone() or ("",)
+    scratch = Path(spill or ".") / "survivorship"
+    shutil.rmtree(scratch, ignore_errors=True)
+    columns = ", ".join(_q(c) for c in ("key", *spec.fields, "dept", "row", "feed_id", "seen_on"))
+    con.execute(f"""COPY (SELECT hash(key) % {parts} AS _part, {columns} FROM linked WHERE copy = 1)
+                    TO '{scratch}' (FORMAT parquet, PARTITION_BY (_part))""")
+    try:
+        yield [f"read_parquet('{scratch / f'_part={part}'}/*.parquet')" for part in range(parts)
+               if (scratch / f"_part={part}").exists()]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _derive(con: duckdb.DuckDBPyConnection, spec: BaseSpec, library: str | None) -> None:
