@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from tests.registry.conftest import City
-from tongban.registry import publish
-from tongban.registry.model import Change, Entity, Person
+from tongban.registry import findings, publish
+from tongban.registry.model import Build, Change, Entity, Person
 
 
 def _sqlite(city: City) -> Engine:
@@ -78,3 +78,27 @@ def test_the_build_never_loads_a_second_sqlite_into_its_own_process(city):
     _sqlite(city)
     city.build()
     assert "adbc_driver_sqlite" not in sys.modules
+
+
+def test_a_publish_that_fails_leaves_no_staging_tables_and_nothing_published(city, monkeypatch):
+    engine = _sqlite(city)
+
+    def broken(*args: object) -> int:
+        raise RuntimeError("the serving transaction failed")
+    monkeypatch.setattr(findings, "apply", broken)
+    with pytest.raises(RuntimeError, match="serving transaction failed"):
+        city.build()
+    assert not [name for name in _schema(engine) if "staged" in name]
+    with city.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == 0
+        assert session.scalars(select(Build.status)).all() == ["failed"]
+
+
+def test_a_loader_that_fails_leaves_no_staging_tables(city, monkeypatch):
+    engine = _sqlite(city)
+    monkeypatch.setattr(publish, "_changes_sql", lambda spec, build_id: "SELECT 1 AS no_such_column")
+    with pytest.raises(publish.StageFailed, match="no_such_column"):
+        city.build()
+    assert not [name for name in _schema(engine) if "staged" in name]
+    with city.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == 0

@@ -279,20 +279,24 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
     step("quality")
     staged = publish.stage(sessions.kw["bind"], con, spec, report.build_id) if feeds else None  # likewise
     step("stage")
-    with transaction(sessions) as session:
-        if feeds:
-            report.published = publish.apply(session, con, spec, report.build_id, staged)
-            step("records")
-            report.conflicts = findings.apply(session, con, spec.name, report.build_id)
-            step("findings")
-        build = session.get(Build, report.build_id)
-        assert build is not None
-        report.seconds["publish"] = round(time.perf_counter() - started, 2)
-        build.status, build.finished_at, build.stats = "published", utcnow(), _stats(report)
-        build.quality = measured
-        session.execute(update(Feed).where(Feed.id.in_(new_feeds)).values(status="processed"))
-        record(session, AuditEvent("registry.build", actor_ref(actor), target_type="base", target_id=spec.name,
-                                   details={"build": report.build_id, "stage": "published", **_stats(report)}))
+    try:
+        with transaction(sessions) as session:
+            if feeds:
+                report.published = publish.apply(session, con, spec, report.build_id, staged)
+                step("records")
+                report.conflicts = findings.apply(session, con, spec.name, report.build_id)
+                step("findings")
+            build = session.get(Build, report.build_id)
+            assert build is not None
+            report.seconds["publish"] = round(time.perf_counter() - started, 2)
+            build.status, build.finished_at, build.stats = "published", utcnow(), _stats(report)
+            build.quality = measured
+            session.execute(update(Feed).where(Feed.id.in_(new_feeds)).values(status="processed"))
+            record(session, AuditEvent("registry.build", actor_ref(actor), target_type="base", target_id=spec.name,
+                                       details={"build": report.build_id, "stage": "published", **_stats(report)}))
+    except BaseException:
+        publish.unstage(sessions.kw["bind"], staged)
+        raise
     step("commit")
     if feeds:
         _fold(con, ws, spec)

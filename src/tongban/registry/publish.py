@@ -16,6 +16,7 @@ them, and a build killed before its publish commits leaves them to be replaced b
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import re
@@ -30,12 +31,15 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from tongban.db import Base, utcnow
 from tongban.registry import model as _model  # noqa: F401  (the serving tables, in Base.metadata)
 from tongban.registry import provenance
 from tongban.registry.bases import BaseSpec
+
+log = logging.getLogger(__name__)
 
 BATCH = 10_000
 STAGE_BATCH = 100_000  # rows the loader commits at once
@@ -153,9 +157,26 @@ def stage(bind: Engine, con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id
         conn.exec_driver_sql(_renamed(ddl, spec.table, staged.records))
         conn.exec_driver_sql(f"CREATE TABLE {staged.changes} (base TEXT, key TEXT, change TEXT, fields TEXT, "
                              "build_id INTEGER, at TEXT)")
-    _load(path, staged.records, con, _serving_rows(spec, build_id))
-    _load(path, staged.changes, con, _changes_sql(spec, build_id))
+    try:
+        _load(path, staged.records, con, _serving_rows(spec, build_id))
+        _load(path, staged.changes, con, _changes_sql(spec, build_id))
+    except BaseException:
+        unstage(bind, staged)
+        raise
     return staged
+
+
+def unstage(bind: Engine, staged: Staged | None) -> None:
+    """Drop the staging tables of a publish that will not commit, so that their pages are free for other use (best
+    effort: with the disk full even this can fail, and the next build makes them afresh anyway)."""
+    if staged is None:
+        return
+    try:
+        with bind.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {staged.records}")
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {staged.changes}")
+    except SQLAlchemyError as exc:
+        log.warning("could not drop the staging tables %s, %s: %s", staged.records, staged.changes, exc)
 
 
 def _renamed(ddl: str, table: str, to: str) -> str:
