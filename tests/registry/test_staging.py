@@ -102,3 +102,44 @@ def test_a_loader_that_fails_leaves_no_staging_tables(city, monkeypatch):
     assert not [name for name in _schema(engine) if "staged" in name]
     with city.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_a_query_failing_part_way_fails_the_publish_and_publishes_nothing(city, monkeypatch):
+    """Any DuckDB error after the first batches (a full disk while spilling, say) must not end the loader's stream
+    cleanly: a partial table taken for the whole would be lost for good (the mirror would list it published)."""
+    _sqlite(city)
+    monkeypatch.setattr(publish, "STAGE_BATCH", 50)
+    whole = publish._serving_rows
+
+    def failing(spec, build_id):  # type: ignore[no-untyped-def]
+        return (f"SELECT * EXCLUDE (_n) REPLACE (CASE WHEN _n <= 120 THEN name ELSE error('disk full') END AS name) "
+                f"FROM (SELECT *, row_number() OVER () AS _n FROM ({whole(spec, build_id)}))")
+    monkeypatch.setattr(publish, "_serving_rows", failing)
+    with pytest.raises(Exception, match="disk full"):
+        city.build()
+    with city.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == 0
+    monkeypatch.setattr(publish, "_serving_rows", whole)
+    report = city.build()
+    with city.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == report.published.created > 120
+
+
+HANGS = """
+import sqlite3, sys, duckdb
+from tongban.registry import publish
+publish.STAGE_BATCH = 20_000
+sqlite3.connect(sys.argv[1]).execute("CREATE TABLE other (x)").connection.commit()
+con = duckdb.connect()
+con.execute("CREATE TABLE rows AS SELECT repeat('x', 200) || i AS v FROM range(80000) t(i)")
+try:
+    publish._load(sys.argv[1], "registry_no_such_table", con, "SELECT v FROM rows")
+except publish.StageFailed as exc:
+    print("StageFailed:", exc)
+"""
+
+
+def test_a_loader_that_dies_with_batches_still_queued_fails_instead_of_hanging(tmp_path):
+    run = subprocess.run([sys.executable, "-c", HANGS, str(tmp_path / "s.db")], capture_output=True, text=True,
+                         timeout=120)
+    assert "StageFailed" in run.stdout and "registry_no_such_table" in run.stdout, run.stderr

@@ -195,53 +195,88 @@ def _load(database: str, table: str, con: duckdb.DuckDBPyConnection, rows: str) 
     """Append the rows of the DuckDB query ``rows`` to ``table`` of the SQLite file ``database``: Arrow batches
     streamed to :mod:`tongban.registry.sqlite_loader` in a process of its own, which binds them in C while the
     next batch is computed here. The query runs on a DuckDB cursor of its own, so it reads only tables, not
-    ``con``'s temporary ones."""
+    ``con``'s temporary ones.
+
+    The stream is ended only after the query's last batch: if the query fails part-way (a full disk while DuckDB
+    spills, say) the loader is killed and the error raised, so a partial table is never taken for the whole. The
+    loader reports how many rows it wrote, and a count other than the rows sent fails the load too."""
     with con.cursor() as query, tempfile.TemporaryFile() as errors:
         reader = query.sql(rows).to_arrow_reader(STAGE_BATCH)
         child = subprocess.Popen([sys.executable, "-m", "tongban.registry.sqlite_loader", database, table,
                                   str(os.getpid())],
-                                 stdin=subprocess.PIPE, stderr=errors)
-        assert child.stdin is not None
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+        assert child.stdin is not None and child.stdout is not None
         try:
-            with pa.ipc.new_stream(child.stdin, reader.schema) as out:
-                for batch in _ahead(iter(reader)):
-                    out.write_batch(batch)
-            child.stdin.close()
-        except (BrokenPipeError, OSError, pa.ArrowIOError):
-            pass  # the loader stopped; its exit status and message say why
+            sent = _send(reader, child.stdin)
+        except BaseException:  # the query failed (or the build was stopped): the loader must not end the stream
+            child.kill()
+            child.wait()
+            raise
         finally:
             if not child.stdin.closed:
                 try:
                     child.stdin.close()
                 except OSError:
                     pass
-            status = child.wait()
+        written = child.stdout.read().decode("ascii", "replace").strip()
+        status = child.wait()
+        child.stdout.close()
         if status:
             errors.seek(0)
-            detail = errors.read().decode("utf-8", "replace").strip() or f"exit status {status}"
-            raise StageFailed(f"staging {table} in {database} failed: {detail}")
+            lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+            raise StageFailed(f"staging {table} in {database} failed: {lines[-1] if lines else f'status {status}'}")
+        if sent is None:
+            raise StageFailed(f"staging {table} in {database} failed: the loader stopped reading")
+        if written != str(sent):
+            raise StageFailed(f"staging {table} in {database} failed: {sent} rows sent, the loader wrote {written}")
+
+
+def _send(reader: pa.RecordBatchReader, sink: Any) -> int | None:
+    """Stream every batch of ``reader`` to ``sink`` and end the stream; the rows sent, or None when the loader
+    stopped reading (a broken pipe: its exit status and message say why). An error of the query is raised."""
+    sent = 0
+    try:
+        out = pa.ipc.new_stream(sink, reader.schema)
+    except OSError:
+        return None
+    for batch in _ahead(iter(reader)):
+        try:
+            out.write_batch(batch)
+        except OSError:
+            return None
+        sent += batch.num_rows
+    try:
+        out.close()
+        sink.close()
+    except OSError:
+        return None
+    return sent
 
 
 def _ahead(batches: Iterator[Any]) -> Iterator[Any]:
-    """The items of ``batches``, the next one produced in a thread while the caller handles this one."""
+    """The items of ``batches``, the next one produced in a thread while the caller handles this one. When the
+    caller stops early the thread stops too (it never blocks on a queue nobody reads)."""
     ready: queue.Queue[Any] = queue.Queue(maxsize=2)
     stop = threading.Event()
     done = object()
 
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for item in batches:
-                while not stop.is_set():
-                    try:
-                        ready.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not offer(item):
                     return
-            ready.put(done)
+            offer(done)
         except BaseException as exc:  # handed to the caller
-            ready.put(exc)
+            offer(exc)
 
     worker = threading.Thread(target=produce, name="publish-fetch", daemon=True)
     worker.start()

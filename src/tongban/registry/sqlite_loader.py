@@ -2,7 +2,8 @@
 
 Run as ``python -m tongban.registry.sqlite_loader DATABASE TABLE PARENT_PID`` with an Arrow IPC stream on standard
 input; each batch is bound in C (no Python object per value) and committed on its own, so other writers wait one
-batch at most. On failure it prints one line to standard error and exits with 1. It dies with its parent (a build
+batch at most. At the end it prints the number of rows written; on failure it prints one line to standard error
+and exits with 1. It dies with its parent (a build
 killed with -9), so it never goes on writing into a staging table the next build has made afresh.
 
 Why a process: ADBC's driver carries its own copy of SQLite, and two copies of SQLite in one process break each
@@ -50,10 +51,11 @@ def main(argv: list[str]) -> int:
         return 2
     _die_with(int(argv[2]))
     try:
-        load(argv[0], argv[1], sys.stdin.buffer)
+        rows = load(argv[0], argv[1], sys.stdin.buffer)
     except Exception as exc:  # one line for the parent's error message
         print(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
         return 1
+    print(rows)
     return 0
 
 
