@@ -58,3 +58,14 @@ def test_demo_seed_builds_the_three_bases_from_the_city_feeds_once(tongban, engi
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Feed)) == 7
         assert conn.scalar(select(func.count()).select_from(Build)) == 3
+
+
+def test_a_build_that_fails_for_want_of_disk_says_so_in_one_line(seeded, tongban, monkeypatch):  # noqa: F811
+    import tongban.cli.registry as registry_cli
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError("No space left on device\n(more detail on a second line)")
+    monkeypatch.setattr(registry_cli, "build_base", full)
+    result = tongban("registry", "build", "population")
+    assert_clean_failure(result, 1)
+    assert "No space left on device" in result.output and "second line" not in result.output

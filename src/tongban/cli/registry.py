@@ -12,6 +12,7 @@ from tongban.audit.unit_of_work import transaction
 from tongban.cli._runtime import cli_actor, console, fail, friendly, open_runtime
 from tongban.registry import reads
 from tongban.registry import service as registry
+from tongban.errors import TongbanError
 from tongban.registry.build import build_base
 
 app = typer.Typer(help="The base databases: deliver feeds, build, look up, lineage, export.",
@@ -88,8 +89,16 @@ def build(
                 tasks[stage] = bar.add_task(rt._(STAGES[stage]), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = build_base(rt.sessions, cli_actor(), base, store=rt.settings.feed_store,
-                            registry_dir=rt.settings.registry_dir, progress=tick, memory_limit=memory)
+        try:
+            report = build_base(rt.sessions, cli_actor(), base, store=rt.settings.feed_store,
+                                registry_dir=rt.settings.registry_dir, progress=tick, memory_limit=memory)
+        except TongbanError:
+            raise
+        except Exception as exc:  # a full disk, a failed loader: the build is marked failed, nothing published
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            bar.stop()
+            fail(rt._("The {base} build failed: {reason}. Nothing was published; run the build again to resume it.",
+                      base=base, reason=reason))
     table = Table(rt._("Feed"), rt._("Rows read"), rt._("Linked"), rt._("Duplicate"), rt._("Quarantined"),
                   rt._("Review"), title=rt._("Build #{id} of the {base} base", id=report.build_id, base=base))
     for feed_id, counts in sorted(report.feeds.items()):
