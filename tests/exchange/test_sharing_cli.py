@@ -12,9 +12,10 @@ from tests.cli.test_cli import assert_clean_failure, cli_env, tongban  # noqa: F
 from tests.exchange.test_sharing import World, ask, make_world, quick_passwords  # noqa: F401 (fixture)
 from tongban.exchange import sharing
 from tongban.exchange.model import Grant, RequestEvent, SharingRequest
+from tongban.exchange.workdays import today_in_china
 from tongban.identity.service import actor_for
 
-TODAY = dt.date.today()
+TODAY = today_in_china()  # what the service checks periods against, not the machine's date
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from tongban.audit import ActorRef, AuditEvent, record
 from tongban.audit.unit_of_work import transaction
 from tongban.exchange import sharing
 from tongban.exchange.model import Grant, SharingRequest
+from tongban.exchange.workdays import today_in_china
 from tongban.identity.policy import Actor
 from tongban.identity.service import actor_for
 
@@ -65,8 +66,8 @@ def test_the_consumer_finds_a_resource_applies_and_reads_the_status(client, worl
     sent = client.post("/exchange/requests", data={
         "csrf_token": token, "resource": world.conditional.code, "scenario": "居住证积分审核",
         "purpose": "核验申请人居住登记", "legal_basis": "《居住证暂行条例》", "items": ["id_number", "name"],
-        "clear_items": ["id_number"], "period_from": dt.date.today().isoformat(),
-        "period_to": (dt.date.today() + dt.timedelta(days=300)).isoformat(), "expected_volume": "300",
+        "clear_items": ["id_number"], "period_from": today_in_china().isoformat(),
+        "period_to": (today_in_china() + dt.timedelta(days=300)).isoformat(), "expected_volume": "300",
         "client_ids": [str(world.client.id)]}, follow_redirects=False)
     assert sent.status_code == 303, text_of(sent)
     page = client.get(sent.headers["location"])
