@@ -277,7 +277,8 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
     step("diff")
     measured = quality.measure(con, spec, feeds, ws) if feeds else {}  # outside the serving transaction
     step("quality")
-    staged = publish.stage(sessions.kw["bind"], con, spec, report.build_id) if feeds else None  # likewise
+    bind = sessions.kw["bind"]
+    staged = publish.stage(bind, con, spec, report.build_id) if feeds else None  # likewise
     step("stage")
     try:
         with transaction(sessions) as session:
@@ -295,7 +296,7 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
             record(session, AuditEvent("registry.build", actor_ref(actor), target_type="base", target_id=spec.name,
                                        details={"build": report.build_id, "stage": "published", **_stats(report)}))
     except BaseException:
-        publish.unstage(sessions.kw["bind"], staged)
+        publish.unstage(bind, staged)
         raise
     step("commit")
     if feeds:

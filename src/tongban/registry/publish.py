@@ -9,9 +9,10 @@ so nothing is applied twice.
 
 On SQLite the rows are first staged (:func:`stage`): streamed as Arrow batches to a loader process that binds them
 in C through ADBC (:mod:`tongban.registry.sqlite_loader`), never a Python object per value, into staging tables of
-the serving database — outside the serving transaction and committed in batches, so other writers are not held up. The serving transaction then moves them in with one statement each; on the
-first publish of a base the staged table simply becomes the table. Staging tables are working space: nothing reads
-them, and a build killed before its publish commits leaves them to be replaced by the next.
+the serving database — outside the serving transaction and committed in batches, so other writers are not held up.
+The serving transaction then moves them in with one statement each; on the first publish of a base the staged
+table simply becomes the table. Staging tables are working space: nothing reads them, and a build killed before
+its publish commits leaves them to be replaced by the next.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 10_000
 STAGE_BATCH = 100_000  # rows the loader commits at once
+CHANGE_COLUMNS = ("base", "key", "change", "fields", "build_id", "at")  # of registry_changes, as written here
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ def _serving_rows(spec: BaseSpec, build_id: int) -> str:
     """The SELECT of the created and changed golden records giving exactly the serving table's columns, provenance
     as compact JSON text (``registry.provenance``), built in DuckDB so that Python only moves tuples."""
     values = ", ".join(f"g.{_q(f)}.v AS {_q(f)}" for f in spec.columns)
-    return f"""SELECT key AS {_q(spec.key)}, {values}, CAST(to_json(coalesce(g.history, [])) AS VARCHAR) AS former_names,
+    return f"""SELECT key AS {_q(spec.key)}, {values},
+                      CAST(to_json(coalesce(g.history, [])) AS VARCHAR) AS former_names,
                       {provenance.compact_sql(spec.columns, "g.srcs")} AS provenance, {int(build_id)} AS build_id
                FROM pending p JOIN (SELECT *, {provenance.sources_sql(spec.columns)} AS srcs FROM golden g) g
                     USING (key)
@@ -126,7 +129,6 @@ class Staged:
     changes: str
 
 
-
 def _sqlite_file(bind: Engine) -> str | None:
     database = bind.url.database
     if bind.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
@@ -155,8 +157,7 @@ def stage(bind: Engine, con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {staged.records}")
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {staged.changes}")
         conn.exec_driver_sql(_renamed(ddl, spec.table, staged.records))
-        conn.exec_driver_sql(f"CREATE TABLE {staged.changes} (base TEXT, key TEXT, change TEXT, fields TEXT, "
-                             "build_id INTEGER, at TEXT)")
+        conn.exec_driver_sql(f"CREATE TABLE {staged.changes} ({', '.join(CHANGE_COLUMNS)})")
     try:
         _load(path, staged.records, con, _serving_rows(spec, build_id))
         _load(path, staged.changes, con, _changes_sql(spec, build_id))
@@ -313,8 +314,7 @@ def apply(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec, buil
     if counts.get("retired"):
         _retire(session, con, spec, build_id)
     if staged is None:
-        _write(session, con, "registry_changes", ["base", "key", "change", "fields", "build_id", "at"],
-               _changes_sql(spec, build_id))
+        _write(session, con, "registry_changes", list(CHANGE_COLUMNS), _changes_sql(spec, build_id))
     return Published(int(counts.get("created", 0)), int(counts.get("changed", 0)), int(counts.get("retired", 0)))
 
 
@@ -336,8 +336,9 @@ def _move_in(session: Session, spec: BaseSpec, staged: Staged, columns: list[str
         conn.exec_driver_sql(f"INSERT INTO {spec.table} ({listed}) SELECT {listed} FROM {staged.records} "
                              f"ORDER BY {spec.key}")
         conn.exec_driver_sql(f"DROP TABLE {staged.records}")
-    conn.exec_driver_sql(f"INSERT INTO registry_changes (base, key, change, fields, build_id, at) "
-                         f"SELECT base, key, change, fields, build_id, at FROM {staged.changes} ORDER BY rowid")
+    listed = ", ".join(CHANGE_COLUMNS)
+    conn.exec_driver_sql(f"INSERT INTO registry_changes ({listed}) SELECT {listed} FROM {staged.changes} "
+                         "ORDER BY rowid")
     conn.exec_driver_sql(f"DROP TABLE {staged.changes}")
 
 
