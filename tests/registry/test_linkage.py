@@ -43,6 +43,7 @@ PEOPLE = {  # label: (name, ID, sex, birth date, household address) as the polic
     "ouyang": ("欧阳娜娜", _id("1931-08-09", "942"), "女", "1931-08-09", "上海市闵行区古美街道古美路77号"),
     "shan": ("單田芳", _id("1931-09-10", "931"), "男", "1931-09-10", "上海市宝山区友谊路街道友谊路9号"),
 }
+_BAD_MONTH = PEOPLE["ouyang"][1][:10] + "1" + PEOPLE["ouyang"][1][11:]  # born in month 18: bad_birth_date
 _MISTYPED = PEOPLE["chen"][1][:15] + str((int(PEOPLE["chen"][1][15]) + 3) % 10) + PEOPLE["chen"][1][16:]
 CASES = {  # row: (name, sex, birth date, ID, residence address, phone) as a clinic types them
     1: ("陈国华", None, None, _MISTYPED, None, None),  # a mistyped ID: sex and birth date only from its digits
@@ -51,6 +52,7 @@ CASES = {  # row: (name, sex, birth date, ID, residence address, phone) as a cli
     4: ("陳國偉", "1", "1931-06-07", None, PEOPLE["chenw"][4], None),  # traditional characters
     5: ("王伟", "1", "1931-07-25", None, "上海市浦东新区花木街道锦绣路2000号", "13912345678"),  # a namesake
     6: ("李建国", "1", "1931-02-03", None, None, None),  # either of two people alike
+    7: ("欧阳娜娜", None, None, _BAD_MONTH, None, None),  # only a name and an ID whose month is impossible
 }
 
 
@@ -127,6 +129,10 @@ def test_prepare_folds_names_in_sql_as_in_python(con):
 
 def test_a_mistyped_id_links_to_its_person(con):
     assert _link(con, 1)[0::2] == (PEOPLE["chen"][1], "accept")
+
+
+def test_a_row_with_only_a_name_and_an_id_whose_birth_date_is_impossible_links_by_the_other_digits(con):
+    assert _link(con, 7)[0::2] == (PEOPLE["ouyang"][1], "accept")  # a marriage register's row: no birth date
 
 
 def test_a_row_without_an_id_links_by_name_birth_date_and_address(con):

@@ -354,6 +354,24 @@ def test_a_row_with_only_soft_findings_is_kept_with_its_flags() -> None:
     assert found(row) == {("idcard.checksum", "id_number"), ("phone.invalid", "phone")}
 
 
+@pytest.mark.parametrize(("row", "status"), [
+    ({"id_number": "110105194913310021", "name": "李娜"}, "bad_birth_date"),  # month 13: the rest still compares
+    ({"id_number": "990105194912310021", "name": "李娜"}, "bad_division"),
+    ({"id_number": None, "name": "李娜", "phone": "13912345678"}, "missing"),
+], ids=["impossible-birth-date", "unknown-province", "phone"])
+def test_a_name_with_an_id_shaped_number_or_a_phone_is_left_for_linkage(row: dict[str, str], status: str) -> None:
+    [out] = standardize([row])  # a marriage or insurance register's row: it has no birth date
+    assert not out["hard"] and out["id_status"] == status and ("person.no_key", None) not in found(out)
+
+
+@pytest.mark.parametrize("row", [{"id_number": None, "name": "李娜"}, {"id_number": "abc", "name": "李娜"},
+                                 {"id_number": "110105194913310021", "name": "", "phone": "13912345678"}],
+                         ids=["name-only", "not-an-id", "no-name"])
+def test_a_row_with_nothing_to_link_by_is_quarantined(row: dict[str, str]) -> None:
+    [out] = standardize([row])
+    assert out["hard"] and ("person.no_key", None) in found(out)
+
+
 def test_a_name_and_birth_date_are_a_key_when_the_id_number_is_missing() -> None:
     [row] = standardize([{"id_number": None, "name": "李娜", "birth_date": "1949-12-31"}])
     assert not row["hard"] and found(row) == {("value.missing", "id_number")}

@@ -49,6 +49,7 @@ EARLIEST_DATE = datetime.date(1900, 1, 1)  # earlier dates are flagged
 ID_EARLIEST_BIRTH = datetime.date(1800, 1, 1)  # as tongban.standards.idcard
 _USABLE_ID = ("valid18", "upgradable15", "checksum_fail")  # a key for matching, if a doubtful one
 _USABLE_CREDIT = ("valid", "checksum_fail", "org_checksum_fail")
+_ID_SHAPED = ("bad_birth_date", "bad_division")  # not a key, but a number linkage can compare digit by digit
 _NAME_ITEMS = {"name", "company_name", "taxpayer_name"}  # "a missing name" quarantines the row
 
 _T2S_COLUMN = '"_t2s"'  # standardize cross-joins the table as this column: a constant list costs per chunk
@@ -261,8 +262,11 @@ def _fields(kind: str, today: str, required: Collection[str]) -> tuple[list[_Fie
                                                "THEN '1' ELSE '2' END"),
                  ("cross.death_before_birth", "death_date",
                   f"{_c('death_date', 'd')} < coalesce({birth}, CASE WHEN {matched} THEN {born} END)"),
-                 ("person.no_key", None, f"NOT {sql_among(status, _USABLE_ID)} AND "
-                                         f"({_c('name', 'n')} IS NULL OR {birth} IS NULL)")]
+                 # Linkage needs a name and one thing more: a birth date, a number in the ID's form (only its
+                 # birth date or division is wrong: the rest of its digits still compare), or a phone.
+                 ("person.no_key", None, f"NOT {sql_among(status, _USABLE_ID)} AND ({_c('name', 'n')} IS NULL OR "
+                                         f"({birth} IS NULL AND NOT {sql_among(status, _ID_SHAPED)} "
+                                         f"AND {_c('phone', 'phone')} IS NULL))")]
         return fields, cross
     if kind == "entities":
         fields = [_credit_code("credit_code", "credit_code", full=True), _text("company_name"), _text("company_type"),

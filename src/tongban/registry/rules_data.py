@@ -41,7 +41,8 @@ _RULES = (
     Rule("name.missing", "completeness", "hard", _("{item} is empty: a row without a name cannot be used")),
     Rule("name.invalid", "conformance", "soft", _("{value} contains characters that do not belong in a name")),
     Rule("person.no_key", "completeness", "hard",
-         _("The person cannot be identified: no usable citizen ID number, and no name with a birth date")),
+         _("The person cannot be identified: there is no name, or no usable citizen ID number "
+           "and nothing to link the row by (a birth date, a number in the ID's form, a phone)")),
     Rule("entity.no_key", "completeness", "hard",
          _("The entity cannot be identified: neither a unified social credit code nor a name")),
     Rule("idcard.format", "conformance", "soft", _("{value} is not a 15- or 18-character citizen ID number")),
