@@ -115,22 +115,36 @@ WORKING = ("r", "keyed", "copies")  # the working tables resolve leaves for publ
 def drop_working(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the working tables once the build has published (each holds a row per source row)."""
     for table in WORKING:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+        _drop(con, table)
+
+
+def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop ``name``, a view of this connection or a table."""
+    (view,) = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND temporary",
+                          [name]).fetchone() or (0,)
+    if view:
+        con.execute(f"DROP VIEW {name}")
+    con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
     """``r``: every standardised row with its department and when it was true; a field no feed delivered is
-    NULL, and an alias fills its field where the field is empty (a taxpayer's name, the company's name). Like
-    ``keyed`` and ``copies`` a table of the base's DuckDB file, not a temporary one: DuckDB compresses those, and
-    spills temporary tables uncompressed — at 24 M people ``r`` alone filled 35 GB of spill."""
+    NULL, and an alias fills its field where the field is empty (a taxpayer's name, the company's name).
+
+    A view over ``std``: writing the rows once more cost 5 s a million people, more than the steps that read them
+    again spend on it. When an operator accepted quarantined rows as they are, ``r`` is a table instead, to be
+    updated (:func:`_accepted_as_they_are`) — of the base's DuckDB file, not a temporary one: DuckDB compresses
+    those, and spills temporary tables uncompressed (at 24 M people 35 GB of spill)."""
     have = {c for (c, *_) in con.execute("DESCRIBE std").fetchall()}
     needed = {f: "VARCHAR" for f in spec.fields} | (linkage.COLUMNS if spec.linkage == "people" else {})
     extra = [f"NULL::{kind} AS {_q(f)}" for f, kind in needed.items() if f not in have]
     replace = [f"coalesce(s.{_q(f)}, s.{_q(a)}) AS {_q(f)}" for a, f in spec.aliases.items() if a in have and f in have]
     extra += [f"s.{_q(a)} AS {_q(f)}" for a, f in spec.aliases.items() if a in have and f not in have]
     at = f"coalesce({', '.join(f's.{c}' if c in have else 'NULL::DATE' for c in ROW_TIME)}, f.delivered_on)"
+    (accepted,) = con.execute("SELECT count(*) FROM replays WHERE status = 'accepted'").fetchone() or (0,)
+    _drop(con, "r")
     con.execute(f"""
-        CREATE OR REPLACE TABLE r AS
+        CREATE {'TABLE' if accepted else 'TEMP VIEW'} r AS
         SELECT *, hash({', '.join(_q(f) for f in spec.fields)}) AS _copy FROM (
             SELECT s.*{f' REPLACE ({", ".join(replace)})' if replace else ''}{''.join(', ' + e for e in extra)},
                    f.department_id AS dept, {at} AS seen_on
@@ -141,6 +155,9 @@ def _accepted_as_they_are(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> Non
     """Quarantined rows the operator accepted are no longer hard; the key as delivered is taken as valid (a real
     number failing its check digit, say) when it has the key's shape — a 15-digit ID as its upgrade — else the row
     is matched like any without a key."""
+    (accepted,) = con.execute("SELECT count(*) FROM replays WHERE status = 'accepted'").fetchone() or (0,)
+    if not accepted:
+        return
     have = {c for (c, *_) in con.execute("DESCRIBE r").fetchall()}
     given = f"{spec.status.removesuffix('_status')}_input"
     candidates = [spec.key]
