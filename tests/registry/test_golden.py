@@ -98,3 +98,20 @@ def test_former_names_come_from_the_authoritative_source(con):
     resolve(con, POPULATION, {"name": POLICE})
     record = _golden(con)[A]
     assert (record["name"]["v"], record["history"]) == ("张三", ["张小三"])
+
+
+@pytest.mark.parametrize(("feed_id", "row"), [(10, 2 ** 40), (2 ** 24, 1)], ids=["row", "feed"])
+def test_a_row_or_feed_number_too_large_for_survivorships_packed_order_is_refused(con, feed_id, row):
+    if feed_id not in (10, 20, 30):
+        con.execute("INSERT INTO feeds VALUES (?, ?, 'big.csv', DATE '2026-01-01')", [feed_id, POLICE])
+    _load(con, feed_id, [_row(row, A, "张三")])
+    with pytest.raises(ValueError, match="too large for survivorship"):
+        resolve(con, POPULATION, {"name": POLICE})
+
+
+def test_without_an_address_library_the_address_codes_are_empty_columns(con):
+    _load(con, 10, [_row(1, A, "张三", sex="1")])
+    resolve(con, POPULATION, {"name": POLICE})
+    columns = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE golden)").fetchall())
+    assert columns["household_address_code"] == columns["household_address"]  # the struct of its source field
+    assert con.execute("SELECT household_address_code, residence_address_code FROM golden").fetchall() == [(None, None)]

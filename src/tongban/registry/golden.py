@@ -209,21 +209,23 @@ SURVIVORSHIP_ROWS = 4_000_000  # linked rows aggregated at once (about 1.2 M peo
 
 def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int],
             library: str | None) -> None:
-    fits = " AND ".join(f"max({c}) < {2 ** _PACKED[n][1]}" for n, c in (("dept", "dept"), ("row", '"row"'),
-                                                                         ("feed", "feed_id")))
-    (ok,) = con.execute(f"SELECT coalesce({fits}, TRUE) FROM linked").fetchone() or (True,)
+    (ok,) = con.execute(f"""SELECT coalesce((SELECT max(department_id) < {2 ** _PACKED['dept'][1]}
+                                          AND max(feed_id) < {2 ** _PACKED['feed'][1]} FROM feeds), TRUE)
+                                AND coalesce((SELECT max("row") < {2 ** _PACKED['row'][1]} FROM std), TRUE)""").fetchone() \
+        or (True,)
     if not ok:
         raise ValueError("a department, feed or row number is too large for survivorship's packed order")
     days = "least(greatest(seen_on, DATE '0001-01-01'), DATE '9999-12-31') - DATE '0001-01-01'"
     order = (f'dept::HUGEINT | ("row"::HUGEINT << {_PACKED["row"][0]}) | (feed_id::HUGEINT << {_PACKED["feed"][0]}) '
              f'| (({days})::HUGEINT << {_PACKED["days"][0]})')
-    picks, structs = [], []
+    ranks, picks, structs = [], [], []
     for n, field in enumerate(spec.fields):
         source = int(authoritative.get(field, -1))
         column = _q(field)
-        ranked = f"_o | ((dept = {source})::HUGEINT << {_SOURCE_BIT})"
-        picks.append(f"arg_max(CAST({column} AS VARCHAR), {ranked}) FILTER (WHERE {column} IS NOT NULL) AS _v{n}, "
-                     f"max({ranked}) FILTER (WHERE {column} IS NOT NULL) AS _o{n}")
+        # NULL where the field is: arg_max and max pass over it (cheaper than a FILTER on each aggregate)
+        ranks.append(f"CASE WHEN {column} IS NOT NULL THEN _o | ((dept = {source})::HUGEINT << {_SOURCE_BIT}) END "
+                     f"AS _r{n}")
+        picks.append(f"arg_max(CAST({column} AS VARCHAR), _r{n}) AS _v{n}, max(_r{n}) AS _o{n}")
         part = {name: f"((_o{n} >> {start}) & {2 ** bits - 1})" for name, (start, bits) in _PACKED.items()}
         structs.append(f"""CASE WHEN _o{n} IS NOT NULL THEN struct_pack(
             v := _v{n}, dept := {part['dept']}::BIGINT, feed := {part['feed']}::BIGINT, "row" := {part['row']}::BIGINT,
@@ -240,7 +242,8 @@ def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
                 FROM (SELECT key, {', '.join(picks)},
                              list(DISTINCT {history}) FILTER (WHERE dept = {history_source} AND {history} IS NOT NULL)
                                  AS history
-                      FROM (SELECT *, {order} AS _o FROM {source}) GROUP BY key)""")
+                      FROM (SELECT *, {', '.join(ranks)} FROM (SELECT *, {order} AS _o FROM {source}))
+                      GROUP BY key)""")
     if spec.derived_from:
         _derive(con, spec, library)
 
@@ -270,6 +273,12 @@ def _derive(con: duckdb.DuckDBPyConnection, spec: BaseSpec, library: str | None)
     """The derived fields, each with the provenance of the field it comes from: the industry from the business
     scope; an address's code in the standard address library (NULL without a library, or when the address fits
     no library address or several)."""
+    if library is None and all(how == "address" for _, how in spec.derived_from.values()):
+        for name, (source, _) in spec.derived_from.items():  # nothing to derive: golden is not written again
+            (kind,) = con.execute("SELECT column_type FROM (DESCRIBE golden) WHERE column_name = ?",
+                                  [source]).fetchone() or ("",)
+            con.execute(f"ALTER TABLE golden ADD COLUMN {_q(name)} {kind}")
+        return
     parts, joins = [], []
     for n, (name, (source, how)) in enumerate(spec.derived_from.items()):
         column = _q(source)
