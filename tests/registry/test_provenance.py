@@ -10,7 +10,7 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tongban.registry.provenance import compact_sql, per_field, sources_sql
+from tongban.registry.provenance import per_field, with_provenance
 
 COLUMNS = ["name", "sex", "phone", "death_date"]
 SOURCE = st.tuples(st.integers(1, 40), st.integers(1, 9), st.integers(1, 10**7),
@@ -26,8 +26,7 @@ def _compact(records: list[dict]) -> list[str]:  # type: ignore[type-arg]
         values = [n] + [None if s is None else {"v": "x", "dept": s[0], "feed": s[1], "row": s[2], "at": s[3]}
                         for s in (record[c] for c in COLUMNS)]
         con.execute(f"INSERT INTO golden VALUES ({', '.join('?' * (len(COLUMNS) + 1))})", values)
-    rows = con.execute(f"""SELECT {compact_sql(COLUMNS, "g.srcs")} FROM (SELECT *, {sources_sql(COLUMNS)} AS srcs
-                                                                     FROM golden g) g ORDER BY n""").fetchall()
+    rows = con.execute(f"SELECT provenance FROM ({with_provenance(COLUMNS, 'golden')}) ORDER BY n").fetchall()
     return [text for (text,) in rows]
 
 

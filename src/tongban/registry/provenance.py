@@ -50,21 +50,22 @@ def _part(x: str, name: str) -> str:
     return f"(({x} >> {start}) & {2 ** bits - 1})"
 
 
-def sources_sql(columns: Sequence[str], alias: str = "g") -> str:
-    """The DuckDB expression listing the distinct sources of a golden record ``alias`` (fields are structs of v,
-    dept, feed, "row", at) packed as integers, sorted, so that the same record gives the same text in every build."""
-    listed = ", ".join(_packed(alias, c) for c in columns)
-    return f"list_sort(list_distinct(list_filter([{listed}], lambda x: x IS NOT NULL)))"
-
-
-def compact_sql(columns: Sequence[str], sources: str, alias: str = "g") -> str:
-    """The DuckDB expression of the compact provenance JSON text, given ``sources`` (the column holding
-    :func:`sources_sql`)."""
+def with_provenance(columns: Sequence[str], relation: str) -> str:
+    """A SELECT of every column of ``relation`` (golden records: fields are structs of v, dept, feed, "row", at)
+    and ``provenance``, the compact JSON text. Its sources are sorted, so that the same record gives the same text
+    in every build. Each field's source is packed once, as a column, and then listed and found: packed again for
+    each use, the text cost twice as much (10 CPU seconds a million records)."""
+    packed = [f"_p{i}" for i in range(len(columns))]
+    packs = ", ".join(f"{_packed('g', c)} AS {p}" for c, p in zip(columns, packed, strict=True))
+    sources = f"list_sort(list_distinct(list_filter([{', '.join(packed)}], lambda x: x IS NOT NULL)))"
     days = _part("x", "t")
     at = f"""CASE WHEN {days} = 0 THEN 'null' ELSE '"' || CAST(DATE '0001-01-01' + CAST({days} - 1 AS INTEGER)
              AS VARCHAR) || '"' END"""
     row = (f"'[' || CAST({_part('x', 'd')} AS VARCHAR) || ',' || CAST({_part('x', 'f')} AS VARCHAR) || ',' || "
            f"CAST({_part('x', 'r')} AS VARCHAR) || ',' || {at} || ']'")
-    fields = ", ".join(f"""'"{c}":' || (list_position({sources}, {_packed(alias, c)}) - 1)""" for c in columns)
-    return (f"""'{{"@":[' || array_to_string(list_transform({sources}, lambda x: {row}), ',') || ']' || """
+    fields = ", ".join(f"""'"{c}":' || (list_position(_sources, {p}) - 1)""" for c, p in zip(columns, packed,
+                                                                                               strict=True))
+    text = (f"""'{{"@":[' || array_to_string(list_transform(_sources, lambda x: {row}), ',') || ']' || """
             f"""coalesce(',' || nullif(concat_ws(',', {fields}), ''), '') || '}}'""")
+    return (f"SELECT * EXCLUDE (_sources, {', '.join(packed)}), {text} AS provenance "
+            f"FROM (SELECT *, {sources} AS _sources FROM (SELECT g.*, {packs} FROM {relation} g))")

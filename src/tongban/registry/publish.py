@@ -96,12 +96,11 @@ def _serving_rows(spec: BaseSpec, build_id: int) -> str:
     """The SELECT of the created and changed golden records giving exactly the serving table's columns, provenance
     as compact JSON text (``registry.provenance``), built in DuckDB so that Python only moves tuples."""
     values = ", ".join(f"g.{_q(f)}.v AS {_q(f)}" for f in spec.columns)
+    written = "(SELECT g.* FROM pending p JOIN golden g USING (key) WHERE p.change != 'retired')"
     return f"""SELECT key AS {_q(spec.key)}, {values},
                       CAST(to_json(coalesce(g.history, [])) AS VARCHAR) AS former_names,
-                      {provenance.compact_sql(spec.columns, "g.srcs")} AS provenance, {int(build_id)} AS build_id
-               FROM pending p JOIN (SELECT *, {provenance.sources_sql(spec.columns)} AS srcs FROM golden g) g
-                    USING (key)
-               WHERE p.change != 'retired' ORDER BY g.key"""
+                      g.provenance, {int(build_id)} AS build_id
+               FROM ({provenance.with_provenance(spec.columns, written)}) g ORDER BY g.key"""
 
 
 def _placeholders(session: Session, count: int) -> str:
