@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -275,12 +276,18 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
         publish.diff(con, spec, report.build_id)
         findings.diff(con, {f: ws.ingested(f) for f in new_feeds})
     step("diff")
-    measured = quality.measure(con, spec, feeds, ws) if feeds else {}  # outside the serving transaction
-    step("quality")
     bind = sessions.kw["bind"]
-    staged = publish.stage(bind, con, spec, report.build_id) if feeds else None  # likewise
-    step("stage")
+    staged = None
     try:
+        # Outside the serving transaction, side by side: the records staged (DuckDB sorts them, then the loader
+        # process writes them on a core of its own) while the quality report is measured here.
+        with ThreadPoolExecutor(1, thread_name_prefix="publish-stage") as pool, con.cursor() as cursor:
+            staging = pool.submit(publish.stage, bind, cursor, spec, report.build_id) if feeds else None
+            try:
+                measured = quality.measure(con, spec, feeds, ws) if feeds else {}
+            finally:
+                staged = staging.result() if staging else None  # waits, and raises what staging raised
+        step("quality_and_stage")
         with transaction(sessions) as session:
             if feeds:
                 report.published = publish.apply(session, con, spec, report.build_id, staged)
