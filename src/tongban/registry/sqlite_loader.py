@@ -29,6 +29,7 @@ def load(database: str, table: str, source: BinaryIO) -> int:
     rows = 0
     with pa.ipc.open_stream(source) as reader, adbc_sqlite.connect(database) as db, db.cursor() as cursor:
         cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA journal_size_limit = 67108864")  # as tongban.db's connections
         for batch in reader:
             cursor.adbc_ingest(table, batch, mode="append")
             db.commit()
