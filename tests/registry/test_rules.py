@@ -365,8 +365,9 @@ def test_a_name_with_an_id_shaped_number_or_a_phone_is_left_for_linkage(row: dic
 
 
 @pytest.mark.parametrize("row", [{"id_number": None, "name": "李娜"}, {"id_number": "abc", "name": "李娜"},
-                                 {"id_number": "110105194913310021", "name": "", "phone": "13912345678"}],
-                         ids=["name-only", "not-an-id", "no-name"])
+                                 {"id_number": "110105194913310021", "name": "", "phone": "13912345678"},
+                                 {"id_number": "110105491331002", "name": "李娜"}],
+                         ids=["name-only", "not-an-id", "no-name", "15-digit-impossible-birth-date"])
 def test_a_row_with_nothing_to_link_by_is_quarantined(row: dict[str, str]) -> None:
     [out] = standardize([row])
     assert out["hard"] and ("person.no_key", None) in found(out)

@@ -262,11 +262,11 @@ def _fields(kind: str, today: str, required: Collection[str]) -> tuple[list[_Fie
                                                "THEN '1' ELSE '2' END"),
                  ("cross.death_before_birth", "death_date",
                   f"{_c('death_date', 'd')} < coalesce({birth}, CASE WHEN {matched} THEN {born} END)"),
-                 # Linkage needs a name and one thing more: a birth date, a number in the ID's form (only its
-                 # birth date or division is wrong: the rest of its digits still compare), or a phone.
+                 # Linkage needs a name and one thing more: a birth date, an 18-character number in the ID's form
+                 # (only its birth date or division is wrong: the rest of its digits still compare), or a phone.
                  ("person.no_key", None, f"NOT {sql_among(status, _USABLE_ID)} AND ({_c('name', 'n')} IS NULL OR "
-                                         f"({birth} IS NULL AND NOT {sql_among(status, _ID_SHAPED)} "
-                                         f"AND {_c('phone', 'phone')} IS NULL))")]
+                                         f"({birth} IS NULL AND NOT ({sql_among(status, _ID_SHAPED)} AND "
+                                         f"length({_c('id_number', 'n')}) = 18) AND {_c('phone', 'phone')} IS NULL))")]
         return fields, cross
     if kind == "entities":
         fields = [_credit_code("credit_code", "credit_code", full=True), _text("company_name"), _text("company_type"),
