@@ -43,6 +43,7 @@ PEOPLE = {  # label: (name, ID, sex, birth date, household address) as the polic
     "ouyang": ("欧阳娜娜", _id("1931-08-09", "942"), "女", "1931-08-09", "上海市闵行区古美街道古美路77号"),
     "shan": ("單田芳", _id("1931-09-10", "931"), "男", "1931-09-10", "上海市宝山区友谊路街道友谊路9号"),
 }
+_PLACEHOLDER = "13800138000"  # typed where the phone is unknown
 _BAD_MONTH = PEOPLE["ouyang"][1][:10] + "1" + PEOPLE["ouyang"][1][11:]  # born in month 18: bad_birth_date
 _MISTYPED = PEOPLE["chen"][1][:15] + str((int(PEOPLE["chen"][1][15]) + 3) % 10) + PEOPLE["chen"][1][16:]
 CASES = {  # row: (name, sex, birth date, ID, residence address, phone) as a clinic types them
@@ -53,6 +54,10 @@ CASES = {  # row: (name, sex, birth date, ID, residence address, phone) as a cli
     5: ("王伟", "1", "1931-07-25", None, "上海市浦东新区花木街道锦绣路2000号", "13912345678"),  # a namesake
     6: ("李建国", "1", "1931-02-03", None, None, None),  # either of two people alike
     7: ("欧阳娜娜", None, None, _BAD_MONTH, None, None),  # only a name and an ID whose month is impossible
+    8: ("王伟", "1", "1931-07-08", PEOPLE["wei"][1], None, _PLACEHOLDER),  # 王伟 typed the placeholder once
+    9: ("王伟", None, None, None, None, _PLACEHOLDER),  # a name and the placeholder: nothing else
+    **{10 + n: (name, None, None, None, None, _PLACEHOLDER)  # and so did six others
+       for n, name in enumerate(("赵敏", "钱进", "孙丽", "周强", "吴芳", "郑凯"))},
 }
 
 
@@ -133,6 +138,10 @@ def test_a_mistyped_id_links_to_its_person(con):
 
 def test_a_row_with_only_a_name_and_an_id_whose_birth_date_is_impossible_links_by_the_other_digits(con):
     assert _link(con, 7)[0::2] == (PEOPLE["ouyang"][1], "accept")  # a marriage register's row: no birth date
+
+
+def test_a_placeholder_phone_many_rows_carry_is_not_compared(con):
+    assert _link(con, 9)[2] != "accept"  # only the name is left: many people are 王伟
 
 
 def test_a_row_without_an_id_links_by_name_birth_date_and_address(con):

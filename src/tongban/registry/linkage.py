@@ -38,7 +38,7 @@ U_PAIRS = 1e7  # random pairs of resolved people for u
 M_FLOOR = 0.005  # no level is impossible among matches: real data disagrees in ways the labels did not
 ID_M = (0.5, 0.45, 0.05)  # ID digits other than the birth date: same, one digit off, other (the typo model)
 KEEP_ABOVE = 0.001  # a pair scoring below this hardly changes a normalised probability: not kept
-SHARED_PHONE = 5  # a phone more resolved people have is a switchboard or a placeholder: not a person's, not compared
+SHARED_PHONE = 5  # a phone more people have is a switchboard or a placeholder: not a person's, not compared
 MIN_TRAINING_PAIRS = 100  # with fewer labelled pairs the model is not trusted to accept: links go to review
 
 _PARTS = ("district", "street", "road", "number")
@@ -144,8 +144,12 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
               WHERE key IN (SELECT key FROM linkage_resolved ORDER BY hash(key), key LIMIT {TRAIN_KEYS})) l
         LEFT JOIN _lk_names f ON f.name = l.name
         WHERE l.copy = 1  -- identical copies in one feed are one row""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _lk_shared AS SELECT phone FROM linkage_resolved
-                    WHERE phone IS NOT NULL GROUP BY phone HAVING count(*) > {SHARED_PHONE}""")
+    # Who has a phone: the resolved people, and the rows to link by their name — a placeholder typed into many
+    # unidentified rows is no one's, even if few resolved people have it.
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _lk_shared AS SELECT phone FROM (
+                        SELECT phone, key AS who FROM linkage_resolved WHERE phone IS NOT NULL
+                        UNION ALL SELECT phone, '?' || name FROM linkage_candidates WHERE phone IS NOT NULL)
+                    GROUP BY phone HAVING count(DISTINCT who) > {SHARED_PHONE}""")
     for table in ("linkage_resolved", "linkage_candidates", "linkage_labelled"):
         con.execute(f"UPDATE {table} SET phone = NULL WHERE phone IN (SELECT phone FROM _lk_shared)")
     con.execute("DROP TABLE _lk_names; DROP TABLE _lk_chars; DROP TABLE _lk_surnames; DROP TABLE _lk_shared")
