@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from tests.registry.conftest import City
-from tongban.registry import findings, publish
+from tongban.registry import findings, publish, quality
 from tongban.registry.model import Build, Change, Entity, Person
 
 
@@ -91,6 +91,28 @@ def test_a_publish_that_fails_leaves_no_staging_tables_and_nothing_published(cit
     assert not [name for name in _schema(engine) if "staged" in name]
     with city.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Person)) == 0
+        assert session.scalars(select(Build.status)).all() == ["failed"]
+
+
+def test_a_quality_report_that_fails_beside_the_staging_leaves_no_staging_tables(city, monkeypatch):
+    engine = _sqlite(city)
+
+    def broken(*args: object, **kwargs: object) -> dict[str, object]:
+        raise RuntimeError("the quality report failed")
+    monkeypatch.setattr(quality, "measure", broken)
+    with pytest.raises(RuntimeError, match="quality report failed"):
+        city.build()
+    assert not [name for name in _schema(engine) if "staged" in name]
+
+
+def test_when_the_quality_report_and_the_staging_both_fail_the_reports_failure_is_told(city, monkeypatch):
+    def broken(*args: object, **kwargs: object) -> dict[str, object]:
+        raise RuntimeError("the quality report failed")
+    monkeypatch.setattr(quality, "measure", broken)
+    monkeypatch.setattr(publish, "_changes_sql", lambda spec, build_id: "SELECT 1 AS no_such_column")
+    with pytest.raises(RuntimeError, match="quality report failed"):
+        city.build()
+    with city.sessions() as session:
         assert session.scalars(select(Build.status)).all() == ["failed"]
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from tongban.registry.bases import BASES, BaseSpec
 from tongban.registry.ingest import FeedUnreadable, ingest_feed
 from tongban.registry.model import Build, Feed, QuarantinedRow, Review
 from tongban.registry.workspace import Workspace, load_rows
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int | None], None]  # stage, done, total
 
@@ -285,8 +288,10 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
             staging = pool.submit(publish.stage, bind, cursor, spec, report.build_id) if feeds else None
             try:
                 measured = quality.measure(con, spec, feeds, ws) if feeds else {}
-            finally:
-                staged = staging.result() if staging else None  # waits, and raises what staging raised
+            except BaseException:  # the report's failure is the one to tell; what was staged is dropped below
+                staged = _settled(staging)
+                raise
+            staged = staging.result() if staging else None  # waits, and raises what staging raised
         step("quality_and_stage")
         with transaction(sessions) as session:
             if feeds:
@@ -310,6 +315,15 @@ def _publish(sessions: sessionmaker[Session], actor: Actor, con: duckdb.DuckDBPy
         _fold(con, ws, spec)
         golden.drop_working(con)
         step("fold")
+
+
+def _settled(staging: Future[publish.Staged | None] | None) -> publish.Staged | None:
+    """What ``staging`` staged once it has finished, or None when it failed (its error logged: another is raised)."""
+    try:
+        return staging.result() if staging else None
+    except Exception:
+        log.warning("staging failed too", exc_info=True)
+        return None
 
 
 def _stats(report: BuildReport) -> dict[str, Any]:
