@@ -29,7 +29,7 @@ page, screenshots = shared.page, shared.screenshots
 
 pytestmark = pytest.mark.browser
 
-# `tongban demo seed --people 300`: small enough to seed in seconds, big enough that the social-insurance feed has a
+# `tongban demo seed --people 300`: small enough to seed in seconds, big enough that the civil-affairs feed has a
 # quarantined row, the population base a clerical review and the health feed doubtful-data notices.
 PEOPLE = 300
 TABS = ["人口基础库", "法人基础库", "空间地理基础库"]
@@ -268,11 +268,12 @@ def test_the_base_pages_are_labelled_navigable_by_keyboard_and_free_of_console_e
     page.wait_for_url("**/registry?base=entity")
     page.click("header form[action='/logout'] button")
 
-    # The social-insurance bureau's data admin corrects its quarantined row: the form opens from the keyboard.
+    # The civil-affairs bureau's data admin corrects its quarantined row (a marriage record with neither an ID nor
+    # anything else to link it by): the form opens from the keyboard.
     with transaction(demo_city) as session:
-        hrss = session.scalar(select(Department.id).where(Department.short_name == "人社局"))
-        admin = make_user(session, "data_admin", department_id=hrss)
-        account = DemoAccount("data_admin", admin.username, PASSWORD, admin.display_name, "人社局")
+        civil = session.scalar(select(Department.id).where(Department.short_name == "民政局"))
+        admin = make_user(session, "data_admin", department_id=civil)
+        account = DemoAccount("data_admin", admin.username, PASSWORD, admin.display_name, "民政局")
     shared._login(page, account)
     for url, base in [("/registry/quarantine?base=population", "population"), ("/registry/feeds", None),
                       ("/registry/conflicts?base=population", "population")]:
