@@ -10,9 +10,9 @@ from rich.table import Table
 
 from tongban.audit.unit_of_work import transaction
 from tongban.cli._runtime import cli_actor, console, fail, friendly, open_runtime
+from tongban.errors import TongbanError
 from tongban.registry import reads
 from tongban.registry import service as registry
-from tongban.errors import TongbanError
 from tongban.registry.build import build_base
 
 app = typer.Typer(help="The base databases: deliver feeds, build, look up, lineage, export.",

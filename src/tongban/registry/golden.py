@@ -48,8 +48,8 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
     lap = _Lap(seconds if seconds is not None else {})
     con.execute("CREATE TEMP TABLE IF NOT EXISTS decisions (feed_id BIGINT, row BIGINT, key VARCHAR, decision VARCHAR)")
     con.execute("CREATE TEMP TABLE IF NOT EXISTS replays (feed_id BIGINT, row BIGINT, status VARCHAR, corrected JSON)")
-    _rows(con, spec)
-    _accepted_as_they_are(con, spec)
+    if _rows(con, spec):  # a table, to be updated
+        _accepted_as_they_are(con, spec)
     lap("rows")
     valid = f"{spec.status} = '{spec.valid}'"
     upgraded = (f"OR ({spec.status} <> '{spec.valid}' AND {spec.upgraded} IN (SELECT key FROM known))"
@@ -127,14 +127,15 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
+def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> bool:
     """``r``: every standardised row with its department and when it was true; a field no feed delivered is
     NULL, and an alias fills its field where the field is empty (a taxpayer's name, the company's name).
 
     A view over ``std``: writing the rows once more cost 5 s a million people, more than the steps that read them
     again spend on it. When an operator accepted quarantined rows as they are, ``r`` is a table instead, to be
     updated (:func:`_accepted_as_they_are`) — of the base's DuckDB file, not a temporary one: DuckDB compresses
-    those, and spills temporary tables uncompressed (at 24 M people 35 GB of spill)."""
+    those, and spills temporary tables uncompressed (at 24 M people 35 GB of spill). Returns whether ``r`` is a
+    table."""
     have = {c for (c, *_) in con.execute("DESCRIBE std").fetchall()}
     needed = {f: "VARCHAR" for f in spec.fields} | (linkage.COLUMNS if spec.linkage == "people" else {})
     extra = [f"NULL::{kind} AS {_q(f)}" for f, kind in needed.items() if f not in have]
@@ -149,15 +150,13 @@ def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
             SELECT s.*{f' REPLACE ({", ".join(replace)})' if replace else ''}{''.join(', ' + e for e in extra)},
                    f.department_id AS dept, {at} AS seen_on
             FROM std s JOIN feeds f USING (feed_id))""")
+    return bool(accepted)
 
 
 def _accepted_as_they_are(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
     """Quarantined rows the operator accepted are no longer hard; the key as delivered is taken as valid (a real
     number failing its check digit, say) when it has the key's shape — a 15-digit ID as its upgrade — else the row
-    is matched like any without a key."""
-    (accepted,) = con.execute("SELECT count(*) FROM replays WHERE status = 'accepted'").fetchone() or (0,)
-    if not accepted:
-        return
+    is matched like any without a key. ``r`` is a table then (:func:`_rows`)."""
     have = {c for (c, *_) in con.execute("DESCRIBE r").fetchall()}
     given = f"{spec.status.removesuffix('_status')}_input"
     candidates = [spec.key]
@@ -209,10 +208,10 @@ SURVIVORSHIP_ROWS = 4_000_000  # linked rows aggregated at once (about 1.2 M peo
 
 def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int],
             library: str | None) -> None:
-    (ok,) = con.execute(f"""SELECT coalesce((SELECT max(department_id) < {2 ** _PACKED['dept'][1]}
-                                          AND max(feed_id) < {2 ** _PACKED['feed'][1]} FROM feeds), TRUE)
-                                AND coalesce((SELECT max("row") < {2 ** _PACKED['row'][1]} FROM std), TRUE)""").fetchone() \
-        or (True,)
+    (ok,) = con.execute(f"""
+        SELECT coalesce((SELECT max(department_id) < {2 ** _PACKED['dept'][1]}
+                                AND max(feed_id) < {2 ** _PACKED['feed'][1]} FROM feeds), TRUE)
+           AND coalesce((SELECT max("row") < {2 ** _PACKED['row'][1]} FROM std), TRUE)""").fetchone() or (True,)
     if not ok:
         raise ValueError("a department, feed or row number is too large for survivorship's packed order")
     days = "least(greatest(seen_on, DATE '0001-01-01'), DATE '9999-12-31') - DATE '0001-01-01'"
