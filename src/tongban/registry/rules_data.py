@@ -42,7 +42,7 @@ _RULES = (
     Rule("name.invalid", "conformance", "soft", _("{value} contains characters that do not belong in a name")),
     Rule("person.no_key", "completeness", "hard",
          _("The person cannot be identified: there is no name, or no usable citizen ID number "
-           "and nothing to link the row by (a birth date, a number in the ID's form, a phone)")),
+           "and nothing to link the row by (a birth date, an 18-character number in the ID's form, a phone)")),
     Rule("entity.no_key", "completeness", "hard",
          _("The entity cannot be identified: neither a unified social credit code nor a name")),
     Rule("idcard.format", "conformance", "soft", _("{value} is not a 15- or 18-character citizen ID number")),
