@@ -20,7 +20,7 @@ from tongban.identity.model import Department
 from tongban.identity.policy import Action, Actor, Role, Target
 from tongban.identity.service import actor_ref, require
 from tongban.db import Base
-from tongban.registry import provenance
+from tongban.registry import provenance, publish
 from tongban.registry.bases import BASES, BaseSpec
 from tongban.registry.model import Build, Conflict, Feed, Person, QuarantinedRow, Review
 from tongban.registry.workspace import Workspace
@@ -185,9 +185,9 @@ def export_base(actor: Actor, registry_dir: Path, base: str, out: Path, fmt: str
     spec = BASES[base]
     if fmt not in ("csv", "parquet"):
         raise InvalidInput("Unknown export format {format}", code="registry.export_format", params={"format": fmt})
-    fields = ", ".join(f'"{f}"' for f in spec.columns)
     options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
     with _read_only(registry_dir, base) as con:
+        fields = ", ".join(f'{value} AS "{f}"' for f, value in publish.mirror_values(con, spec).items())
         target = str(out).replace("'", "''")
         con.execute(f"""COPY (SELECT key AS "{spec.key}", {fields}, history AS former_names FROM published
                              ORDER BY key) TO '{target}' ({options})""")
