@@ -312,14 +312,18 @@ def _conflicts(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
     pairs = ", ".join(
         f"struct_pack(item := {_ident(field)}, kept_value := g.{_q(field)}.v, kept_from := g.{_q(field)}.dept, "
         f"other_value := CAST(l.{_q(field)} AS VARCHAR))" for field in spec.conflicts)
+    # Each row's differing pairs are picked out of its list before it is unnested: most rows have none.
     con.execute(f"""
         CREATE OR REPLACE TABLE conflicts AS
         SELECT key, item, any_value(kept_value) AS kept_value, any_value(kept_from) AS kept_from, other_value,
                department_id, min(feed_id) AS feed_id, arg_min("row", (feed_id, "row")) AS "row"
         FROM (SELECT key, department_id, feed_id, "row", unnest(pair, recursive := true)
-              FROM (SELECT l.key, l.dept AS department_id, l.feed_id, l."row", unnest([{pairs}]) AS pair
-                    FROM linked l JOIN golden g USING (key) WHERE l.copy = 1))
-        WHERE other_value IS NOT NULL AND other_value != kept_value AND department_id != kept_from
+              FROM (SELECT key, department_id, feed_id, "row", unnest(pairs) AS pair
+                    FROM (SELECT l.key, l.dept AS department_id, l.feed_id, l."row",
+                                 [p FOR p IN [{pairs}] IF p.other_value IS NOT NULL AND p.other_value != p.kept_value
+                                                          AND l.dept != p.kept_from] AS pairs
+                          FROM linked l JOIN golden g USING (key) WHERE l.copy = 1)
+                    WHERE len(pairs) > 0))
         GROUP BY key, item, other_value, department_id""")
 
 
