@@ -4,9 +4,9 @@ DuckDB keeps a mirror of what was published (``published``). A build writes its 
 created, changed or retired, with the build id; the values stay in ``golden``), applies it to the serving database in
 the caller's one transaction, and only after that commit makes the golden records the mirror (renamed: not copied,
 so the mirror's fields are golden's structs; a mirror from before holds plain values, :func:`mirror_values` reads
-both). A build killed in between leaves ``pending`` behind; the next build first settles it — folding it in when the serving database shows
-that build published (``golden`` is still that build's: the next one has not resolved yet), dropping it otherwise —
-so nothing is applied twice.
+both). A build killed in between leaves ``pending`` behind; the next build first settles it — folding it in when
+the serving database shows that build published (``golden`` is still that build's: the next one has not resolved
+yet), dropping it otherwise — so nothing is applied twice.
 
 On SQLite the rows are first staged (:func:`stage`): streamed as Arrow batches to a loader process that binds them
 in C through ADBC (:mod:`tongban.registry.sqlite_loader`), never a Python object per value, into staging tables of
@@ -90,26 +90,22 @@ def diff(con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> None:
     """Compute ``pending``: created, changed (with the fields) and retired keys, against the mirror."""
     ensure_mirror(con, spec)
     if con.execute("SELECT count(*) FROM (SELECT 1 FROM published LIMIT 1)").fetchall()[0][0]:
-        _changes_against_mirror(con, spec)
+        was = mirror_values(con, spec, "p")
+        changed = " OR ".join(f"g.{_q(f)}.v IS DISTINCT FROM {was[f]}" for f in spec.columns)
+        fields = ", ".join(f"CASE WHEN g.{_q(f)}.v IS DISTINCT FROM {was[f]} THEN '{f}' END" for f in spec.columns)
+        con.execute(f"""
+            CREATE OR REPLACE TABLE pending AS
+            SELECT coalesce(g.key, p.key) AS key,
+                   CASE WHEN p.key IS NULL THEN 'created' WHEN g.key IS NULL THEN 'retired' ELSE 'changed' END
+                       AS change,
+                   [x FOR x IN [{fields}] IF x IS NOT NULL] AS fields
+            FROM golden g FULL OUTER JOIN published p ON g.key = p.key
+            WHERE p.key IS NULL OR g.key IS NULL OR {changed}
+               OR g.history IS DISTINCT FROM p.history""")
     else:  # the first publish: every record is created (a full outer join with nothing cost a second a million)
         con.execute("CREATE OR REPLACE TABLE pending AS SELECT key, 'created' AS change, []::VARCHAR[] AS fields "
                     "FROM golden")
     con.execute("CREATE OR REPLACE TABLE pending_meta AS SELECT CAST(? AS BIGINT) AS build_id", [build_id])
-
-
-def _changes_against_mirror(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
-    """``pending`` from golden against a mirror holding records: a full outer join by key."""
-    was = mirror_values(con, spec, "p")
-    changed = " OR ".join(f"g.{_q(f)}.v IS DISTINCT FROM {was[f]}" for f in spec.columns)
-    fields = ", ".join(f"CASE WHEN g.{_q(f)}.v IS DISTINCT FROM {was[f]} THEN '{f}' END" for f in spec.columns)
-    con.execute(f"""
-        CREATE OR REPLACE TABLE pending AS
-        SELECT coalesce(g.key, p.key) AS key,
-               CASE WHEN p.key IS NULL THEN 'created' WHEN g.key IS NULL THEN 'retired' ELSE 'changed' END AS change,
-               [x FOR x IN [{fields}] IF x IS NOT NULL] AS fields
-        FROM golden g FULL OUTER JOIN published p ON g.key = p.key
-        WHERE p.key IS NULL OR g.key IS NULL OR {changed}
-           OR g.history IS DISTINCT FROM p.history""")
 
 
 def _serving_rows(spec: BaseSpec, build_id: int) -> str:
