@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import duckdb
 import pytest
 from sqlalchemy import select, update
 
@@ -17,6 +18,7 @@ from tongban.identity.policy import Actor, Role
 from tongban.registry.model import Build, Feed
 from tongban.registry.quality import DIMENSIONS, figure
 from tongban.registry.quality_reads import quality_report
+from tongban.registry.workspace import Workspace
 
 
 def _report(city: City) -> dict:  # type: ignore[type-arg]
@@ -56,6 +58,24 @@ def test_the_build_measures_every_feed_and_the_golden_records_on_six_dimensions(
     golden = report["golden"]
     assert golden["records"] > 250 and set(golden["filled"]) >= {"name", "birth_date", "phone"}
     assert golden["filled"]["name"] == golden["records"]
+
+
+def test_completeness_of_a_golden_field_counts_the_records_whose_linked_rows_come_from_a_feed_carrying_it(city):
+    report = _report(city)
+    feeds = {f["filename"]: f["id"] for f in report["feeds"]}
+    with duckdb.connect(str(Workspace.of(city.registry, "population").database), read_only=True) as con:
+        def records(*files: str) -> int:
+            ids = ", ".join(str(feeds[f]) for f in files)
+            (n,) = con.execute(f"SELECT count(DISTINCT key) FROM outcomes WHERE outcome = 'linked' "
+                               f"AND feed_id IN ({ids})").fetchone() or (0,)
+            return int(n)
+        marital, residence = records("population_civil.csv"), records("population_health.csv")
+        phone = records("population_hrss.csv", "population_health.csv")
+    fields = report["golden"]["fields"]
+    assert 0 < marital < report["golden"]["records"]
+    assert _field(fields, "marital_status", "completeness")["checked"] == marital
+    assert _field(fields, "residence_address", "completeness")["checked"] == residence
+    assert _field(fields, "phone", "completeness")["checked"] == phone
 
 
 def test_known_faults_show_in_their_dimension_and_field(city):

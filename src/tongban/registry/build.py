@@ -239,7 +239,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, feed
     _inputs(con, ws, spec, feeds)
     library = Workspace.of(ws.root.parent, "address").library
     steps: dict[str, float] = {}
-    linked = golden.resolve(con, spec, sources, seconds=steps,
+    linked = golden.resolve(con, spec, sources, seconds=steps, carried=quality.field_masks(spec, feeds),
                             library=str(library) if spec.derived_from and library.exists() else None)
     report.seconds.update({f"match.{k}": v for k, v in steps.items()})
     if linked is not None:

@@ -11,17 +11,16 @@ Output tables:
 - ``links(feed_id, row, key, probability, decision)`` — every row without a valid key: accept, review (``key`` is
   the suggestion for the clerk), none or rejected;
 - ``golden`` — one row per key with, per field, ``{v, dept, feed, row, at}``: the value the authoritative source
-  department (数源) gave, else the most recent valid value, with where it came from;
+  department (数源) gave, else the most recent valid value, with where it came from; its former names (``history``)
+  and which fields its rows' feeds carry (``_carried``, for the quality report);
+- ``copies(feed_id, row, key, copy)`` — every linked row, numbered among identical rows of its key in its feed;
 - ``conflicts`` — a source row whose value for a conflict field differs from the golden one, from another department.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Mapping
 
 import duckdb
 
@@ -29,6 +28,7 @@ from tongban.registry import addresses, linkage
 from tongban.registry.bases import ROW_TIME, BaseSpec
 from tongban.registry.industry import industry_sql
 from tongban.registry.linkage import LinkStats
+from tongban.registry.parts import KeyParts, key_parts
 
 
 def _q(name: str) -> str:
@@ -40,11 +40,13 @@ def _ident(value: str) -> str:
 
 
 def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int], *,
-            library: str | None = None, seconds: dict[str, float] | None = None) -> LinkStats | None:
+            library: str | None = None, seconds: dict[str, float] | None = None,
+            carried: Mapping[int, int] | None = None) -> LinkStats | None:
     """Build ``outcomes``, ``golden`` and ``conflicts`` for ``spec`` from ``feeds``, ``std``, ``rejects`` and
     ``decisions`` (a clerk's earlier answers: feed_id, row, key, decision accepted | rejected); addresses link to
     the standard address library (a Parquet file of its standardised rows) when there is one. Returns what
-    probabilistic linkage did, when it ran; ``seconds`` receives the time of each step."""
+    probabilistic linkage did, when it ran; ``seconds`` receives the time of each step. ``carried`` maps a feed to
+    a mask of the fields it carries (a bit per field); golden's ``_carried`` ORs them over each record's rows."""
     lap = _Lap(seconds if seconds is not None else {})
     con.execute("CREATE TEMP TABLE IF NOT EXISTS decisions (feed_id BIGINT, row BIGINT, key VARCHAR, decision VARCHAR)")
     con.execute("CREATE TEMP TABLE IF NOT EXISTS replays (feed_id BIGINT, row BIGINT, status VARCHAR, corrected JSON)")
@@ -52,32 +54,40 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         _accepted_as_they_are(con, spec)
     lap("rows")
     valid = f"{spec.status} = '{spec.valid}'"
-    upgraded = (f"OR ({spec.status} <> '{spec.valid}' AND {spec.upgraded} IN (SELECT key FROM known))"
-                if spec.upgraded else "")
+    upgraded = f"OR {spec.upgraded} IN (SELECT key FROM known)" if spec.upgraded else ""
     # Deterministic links: a valid key; an outdated form whose upgrade is a key already known; a clerk's answer.
+    # The rows without a valid key that link all the same (``rescued``) are few: kept apart, they tell the rows
+    # left for linkage without an anti-join of every row.
     con.execute(f"""
-        CREATE OR REPLACE TABLE keyed AS
+        CREATE OR REPLACE TEMP TABLE rescued AS
         WITH known AS (SELECT DISTINCT {spec.key} AS key FROM r WHERE NOT hard AND {valid}),
         accepted AS (SELECT feed_id, "row", key FROM decisions  -- a record that still exists: else matched again
                      WHERE decision = 'accepted' AND key IN (SELECT key FROM known))
-        SELECT r.feed_id, r."row", CASE WHEN {valid} THEN {spec.key} WHEN a.key IS NOT NULL THEN a.key
-                                        {f'ELSE {spec.upgraded}' if spec.upgraded else ''} END AS key
+        SELECT r.feed_id, r."row", {f'coalesce(a.key, {spec.upgraded})' if spec.upgraded else 'a.key'} AS key
         FROM r LEFT JOIN accepted a USING (feed_id, "row")
-        WHERE NOT hard AND ({valid} {upgraded} OR a.key IS NOT NULL)""")
+        WHERE NOT hard AND {spec.status} IS DISTINCT FROM '{spec.valid}' AND (a.key IS NOT NULL {upgraded})""")
+    con.execute(f"""CREATE OR REPLACE TABLE keyed AS SELECT feed_id, "row", {spec.key} AS key FROM r
+                    WHERE NOT hard AND {valid} UNION ALL SELECT * FROM rescued""")
     con.execute("DROP VIEW IF EXISTS linked")  # the previous resolve's, on this connection
     con.execute('CREATE TEMP VIEW linked AS SELECT r.*, k.key FROM r JOIN keyed k USING (feed_id, "row")')
     lap("keys")
-    stats = _link(con, spec)
-    lap("linkage")
-    con.execute("""INSERT INTO keyed SELECT feed_id, "row", key FROM links WHERE decision = 'accept'""")
-    con.execute("DROP VIEW linked")
-    # Which linked rows are copies: numbered over narrow rows only; ``linked`` stays a view over ``r`` (a table of
-    # its wide rows cost as much again in memory, and spilled at 4 M people).
-    con.execute("""
-        CREATE OR REPLACE TABLE copies AS
-        SELECT feed_id, "row", key, row_number() OVER (PARTITION BY feed_id, key, _copy ORDER BY "row") AS copy
-        FROM (SELECT k.feed_id, k."row", k.key, r._copy FROM keyed k JOIN r USING (feed_id, "row"))""")
+    (rows,) = con.execute("SELECT count(*) FROM keyed").fetchone() or (0,)
+    columns = ["key", *spec.fields, "dept", "row", "feed_id", "seen_on", "_copy",
+               *(linkage.ROW_COLUMNS if spec.linkage == "people" else ())]
+    with key_parts(con, rows, SURVIVORSHIP_ROWS, columns) as parts:
+        parts.write("keyed", "linked")
+        lap("parts")
+        stats = _link(con, spec, parts)
+        lap("linkage")
+        con.execute("DROP VIEW linked")
+        parts.write("links", """(SELECT r.*, l.key FROM r JOIN (SELECT feed_id, "row", key FROM links
+                                                               WHERE decision = 'accept') l USING (feed_id, "row"))""")
+        _golden(con, spec, authoritative, parts, carried or {})
+    lap("golden")
     con.execute('CREATE TEMP VIEW linked AS SELECT r.*, c.key, c.copy FROM r JOIN copies c USING (feed_id, "row")')
+    if spec.derived_from:
+        _derive(con, spec, library)
+    lap("derive")
     con.execute("""
         CREATE OR REPLACE TABLE outcomes AS
         SELECT feed_id, "row", CASE WHEN copy = 1 THEN 'linked' ELSE 'duplicate' END AS outcome, key,
@@ -91,10 +101,6 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         UNION ALL
         SELECT feed_id, "row", 'quarantined', NULL, rule FROM rejects""")
     lap("outcomes")
-    _golden(con, spec, authoritative, library)
-    lap("golden")
-    _conflicts(con, spec)
-    lap("conflicts")
     return stats
 
 
@@ -109,7 +115,7 @@ class _Lap:
         self.into[step], self.last = round(now - self.last, 2), now
 
 
-WORKING = ("r", "keyed", "copies")  # the working tables resolve leaves for publish; :func:`drop_working` after it
+WORKING = ("r", "keyed", "rescued", "copies")  # working tables resolve leaves for publish: :func:`drop_working`
 
 
 def drop_working(con: duckdb.DuckDBPyConnection) -> None:
@@ -171,17 +177,19 @@ def _accepted_as_they_are(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> Non
         FROM replays a WHERE a.feed_id = r.feed_id AND a."row" = r."row" AND a.status = 'accepted'""")
 
 
-def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> LinkStats | None:
+def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec, parts: KeyParts) -> LinkStats | None:
     """``links(feed_id, row, key, probability, decision)`` for every row not hard and not keyed: accept (it joins
-    ``key``), review (a clerk decides; ``key`` is the suggestion), none (no candidate), rejected (a clerk said no)."""
-    con.execute("""
+    ``key``), review (a clerk decides; ``key`` is the suggestion), none (no candidate), rejected (a clerk said no).
+    ``parts`` holds the keyed rows."""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE unkeyed AS
-        SELECT feed_id, "row" FROM r WHERE NOT hard EXCEPT SELECT feed_id, "row" FROM keyed""")
+        SELECT feed_id, "row" FROM r WHERE NOT hard AND {spec.status} IS DISTINCT FROM '{spec.valid}'
+        EXCEPT SELECT feed_id, "row" FROM rescued""")
     (waiting,) = con.execute("SELECT count(*) FROM unkeyed").fetchone() or (0,)
-    (people,) = con.execute("SELECT count(DISTINCT key) FROM keyed").fetchone() or (0,)
+    (people,) = con.execute("SELECT min(key) < max(key) FROM keyed").fetchone() or (False,)
     stats = None
-    if waiting and people >= 2 and spec.linkage == "people":  # splink needs people to compare with
-        linkage.prepare(con)
+    if waiting and people and spec.linkage == "people":  # splink needs two people at least to compare with
+        linkage.prepare(con, [source for _, source in parts.sources("keyed")], parts.everything("keyed"))
         stats = linkage.link(con)
     elif waiting and spec.linkage == "entities":
         linkage.link_by_name(con, spec.key)
@@ -206,8 +214,9 @@ _SOURCE_BIT = 106
 SURVIVORSHIP_ROWS = 4_000_000  # linked rows aggregated at once (about 1.2 M people); more are done by key hash
 
 
-def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int],
-            library: str | None) -> None:
+def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int], parts: KeyParts,
+            carried: Mapping[int, int]) -> None:
+    """``copies``, ``golden`` by survivorship and ``conflicts``, a part of the linked rows (``parts``) at a time."""
     (ok,) = con.execute(f"""
         SELECT coalesce((SELECT max(department_id) < {2 ** _PACKED['dept'][1]}
                                 AND max(feed_id) < {2 ** _PACKED['feed'][1]} FROM feeds), TRUE)
@@ -230,42 +239,32 @@ def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
             v := _v{n}, dept := {part['dept']}::BIGINT, feed := {part['feed']}::BIGINT, "row" := {part['row']}::BIGINT,
             at := DATE '0001-01-01' + {part['days']}::INTEGER) END AS {column}""")
     history, history_source = _q(spec.history), int(authoritative.get(spec.history, -1))
-    (rows,) = con.execute("SELECT count(*) FROM copies WHERE copy = 1").fetchone() or (0,)
-    parts = max(1, -(-int(rows) // SURVIVORSHIP_ROWS))
-    with _parts(con, spec, parts) as sources:
-        for part, source in enumerate(sources):
-            con.execute(f"""
-                {'CREATE OR REPLACE TABLE golden AS' if part == 0 else 'INSERT INTO golden'}
-                SELECT key, {', '.join(structs)},
-                       list_sort([x FOR x IN history IF x != _v{spec.fields.index(spec.history)}]) AS history
-                FROM (SELECT key, {', '.join(picks)},
-                             list(DISTINCT {history}) FILTER (WHERE dept = {history_source} AND {history} IS NOT NULL)
-                                 AS history
-                      FROM (SELECT *, {', '.join(ranks)} FROM (SELECT *, {order} AS _o FROM {source}))
-                      GROUP BY key)""")
-    if spec.derived_from:
-        _derive(con, spec, library)
-
-
-@contextmanager
-def _parts(con: duckdb.DuckDBPyConnection, spec: BaseSpec, parts: int) -> Iterator[list[str]]:
-    """The sources survivorship aggregates in turn: the linked first copies, whole, or in ``parts`` by key hash. The
-    aggregate's states for every key at once spilled at 4 M people; the parts are written once as Parquet files
-    partitioned by key hash (in the spill directory), since picking each out of ``linked`` joined every row again."""
-    if parts == 1:
-        yield ["(SELECT * FROM linked WHERE copy = 1)"]
-        return
-    (spill,) = con.execute("SELECT current_setting('temp_directory')").fetchone() or ("",)
-    scratch = Path(spill or ".") / "survivorship"
-    shutil.rmtree(scratch, ignore_errors=True)
-    columns = ", ".join(_q(c) for c in ("key", *spec.fields, "dept", "row", "feed_id", "seen_on"))
-    con.execute(f"""COPY (SELECT hash(key) % {parts} AS _part, {columns} FROM linked WHERE copy = 1)
-                    TO '{scratch}' (FORMAT parquet, PARTITION_BY (_part))""")
-    try:
-        yield [f"read_parquet('{scratch / f'_part={part}'}/*.parquet')" for part in range(parts)
-               if (scratch / f"_part={part}").exists()]
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    masks = " ".join(f"WHEN {int(f)} THEN {int(m)}" for f, m in carried.items())
+    mask = f"bit_or(CASE feed_id {masks} ELSE 0 END)" if masks else "0"
+    for n, (_, source) in enumerate(parts.sources() or [(0, parts.empty)]):
+        into = "CREATE OR REPLACE TABLE {} AS" if n == 0 else "INSERT INTO {}"
+        # A part's rows once, in memory; which of them are copies of another, numbered over narrow rows only.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _part AS SELECT * FROM {source}")
+        con.execute("""CREATE OR REPLACE TEMP TABLE _copies AS
+                       SELECT feed_id, "row", key, row_number() OVER (PARTITION BY feed_id, key, _copy
+                                                                      ORDER BY "row") AS copy FROM _part""")
+        con.execute(f"{into.format('copies')} SELECT * FROM _copies")
+        firsts = """(SELECT * FROM _part ANTI JOIN (SELECT feed_id, "row" FROM _copies WHERE copy > 1)
+                     USING (feed_id, "row"))"""
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _golden AS
+            SELECT key, {', '.join(structs)},
+                   list_sort([x FOR x IN history IF x != _v{spec.fields.index(spec.history)}]) AS history,
+                   _carried
+            FROM (SELECT key, {', '.join(picks)}, {mask}::BIGINT AS _carried,
+                         list(DISTINCT {history}) FILTER (WHERE dept = {history_source} AND {history} IS NOT NULL)
+                             AS history
+                  FROM (SELECT *, {', '.join(ranks)} FROM (SELECT *, {order} AS _o FROM {firsts}))
+                  GROUP BY key)""")
+        _conflicts(con, spec, firsts, "_golden", into.format("conflicts"))
+        con.execute(f"{into.format('golden')} SELECT * FROM _golden")
+    for table in ("_part", "_copies", "_golden"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _derive(con: duckdb.DuckDBPyConnection, spec: BaseSpec, library: str | None) -> None:
@@ -302,19 +301,22 @@ def _derive(con: duckdb.DuckDBPyConnection, spec: BaseSpec, library: str | None)
     con.execute("DROP VIEW IF EXISTS _winners")
 
 
-def _conflicts(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
-    """Other departments' differing values of the conflict fields, in one pass over the linked rows (``linked`` is
-    a view: a pass per field joined the rows again for each)."""
+def _conflicts(con: duckdb.DuckDBPyConnection, spec: BaseSpec, rows: str, records: str, into: str) -> None:
+    """Other departments' differing values of the conflict fields, in one pass over ``rows`` (linked first copies;
+    a pass per field joined the rows again for each) against ``records`` (their golden records), ``into``
+    ``conflicts`` (``CREATE OR REPLACE TABLE conflicts AS``, or ``INSERT INTO conflicts``)."""
     if not spec.conflicts:
-        con.execute("""CREATE OR REPLACE TABLE conflicts (key VARCHAR, item VARCHAR, kept_value VARCHAR,
-                       kept_from BIGINT, other_value VARCHAR, department_id BIGINT, feed_id BIGINT, "row" BIGINT)""")
+        if into.startswith("CREATE"):
+            con.execute("""CREATE OR REPLACE TABLE conflicts (key VARCHAR, item VARCHAR, kept_value VARCHAR,
+                           kept_from BIGINT, other_value VARCHAR, department_id BIGINT, feed_id BIGINT,
+                           "row" BIGINT)""")
         return
     pairs = ", ".join(
         f"struct_pack(item := {_ident(field)}, kept_value := g.{_q(field)}.v, kept_from := g.{_q(field)}.dept, "
         f"other_value := CAST(l.{_q(field)} AS VARCHAR))" for field in spec.conflicts)
     # Each row's differing pairs are picked out of its list before it is unnested: most rows have none.
     con.execute(f"""
-        CREATE OR REPLACE TABLE conflicts AS
+        {into}
         SELECT key, item, any_value(kept_value) AS kept_value, any_value(kept_from) AS kept_from, other_value,
                department_id, min(feed_id) AS feed_id, arg_min("row", (feed_id, "row")) AS "row"
         FROM (SELECT key, department_id, feed_id, "row", unnest(pair, recursive := true)
@@ -322,7 +324,7 @@ def _conflicts(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> None:
                     FROM (SELECT l.key, l.dept AS department_id, l.feed_id, l."row",
                                  [p FOR p IN [{pairs}] IF p.other_value IS NOT NULL AND p.other_value != p.kept_value
                                                           AND l.dept != p.kept_from] AS pairs
-                          FROM linked l JOIN golden g USING (key) WHERE l.copy = 1)
+                          FROM {rows} l JOIN {records} g USING (key))
                     WHERE len(pairs) > 0))
         GROUP BY key, item, other_value, department_id""")
 

@@ -2,7 +2,7 @@
 
 A row whose ID is missing, 15-digit only or mistyped is linked here, against one record per resolved person:
 
-- :func:`prepare` builds, from golden's ``r``, ``keyed`` and ``linked``, the temporary tables ``linkage_resolved``
+- :func:`prepare` builds, from golden's ``r``, ``unkeyed`` and keyed rows, the temporary tables ``linkage_resolved``
   (per key its latest name, phone and address; sex and birth date from the key), ``linkage_candidates`` (the rows to
   link) and ``linkage_labelled`` (the rows of a sample of keys). Names are folded (:mod:`tongban.registry.names`) once
   per distinct character and joined back in SQL.
@@ -23,6 +23,7 @@ import logging
 import math
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ import pyarrow as pa
 
 from tongban.registry.names import COMPOUND_SURNAMES, SURNAME_READINGS, char_table
 
-__all__ = ["COLUMNS", "LinkStats", "drop_scratch", "link", "link_by_name", "prepare", "surname_length"]
+__all__ = ["COLUMNS", "ROW_COLUMNS", "LinkStats", "drop_scratch", "link", "link_by_name", "prepare", "surname_length"]
 
 TRAIN_KEYS = 50_000  # people whose rows give the labelled pairs
 U_PAIRS = 1e7  # random pairs of resolved people for u
@@ -47,6 +48,9 @@ COLUMNS: dict[str, str] = {
     "name": "VARCHAR", "sex": "VARCHAR", "birth_date": "DATE", "phone": "VARCHAR", "id_input": "VARCHAR",
     "id_upgraded": "VARCHAR", "id_status": "VARCHAR", "id_birth_date": "DATE", "id_sex": "VARCHAR",
     **{f"{a}_address_{p}": "VARCHAR" for a in ("residence", "household") for p in _PARTS}}
+# The columns of a keyed row linkage reads (beside key, feed_id, "row", seen_on and _copy).
+ROW_COLUMNS = ("name", "sex", "birth_date", "phone", *(f"{a}_address_{p}" for a in ("residence", "household")
+                                                       for p in _PARTS))
 _PAIR_COLUMN = re.compile(r"\b([a-z][a-z_]*?)_([lr])\b")  # x_l and x_r in a level's condition: l.x, r.x on a join
 
 
@@ -104,43 +108,29 @@ def _address(row: str) -> str:
                      f"ELSE {row}.household_address_{p} END AS {p}" for p in _PARTS)
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``linkage_resolved``, ``linkage_candidates`` and ``linkage_labelled`` from golden's tables."""
+def prepare(con: duckdb.DuckDBPyConnection, parts: Sequence[str], rows: str) -> None:
+    """Create ``linkage_resolved``, ``linkage_candidates`` and ``linkage_labelled`` from golden's tables and the
+    keyed rows (``rows``, with their ``key`` and :data:`ROW_COLUMNS`; ``parts``: the same split by key, a person's
+    rows all in one part — the latest values are found a part at a time)."""
     _fold_names(con)
-    parts = {a: "{" + ", ".join(f"'{p}': {a}_address_{p}" for p in _PARTS) + "}" for a in ("residence", "household")}
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE linkage_resolved AS
-        WITH latest AS (  -- the latest value of each, the residence before the household address
-            SELECT key, arg_max(name, o) FILTER (WHERE name IS NOT NULL) AS name,
-                   arg_max(phone, o) FILTER (WHERE phone IS NOT NULL) AS phone,
-                   arg_max(a, o | (residence::HUGEINT << 100)) FILTER (WHERE a IS NOT NULL) AS a
-            FROM (SELECT key, name, phone, residence_address_district IS NOT NULL AS residence,
-                         (greatest(coalesce(seen_on - DATE '1800-01-01', 0), 0)::HUGEINT << 80)
-                             | (feed_id::HUGEINT << 40) | "row" AS o,
-                         CASE WHEN residence_address_district IS NOT NULL THEN {parts['residence']}
-                              WHEN household_address_district IS NOT NULL THEN {parts['household']} END AS a
-                  FROM linked)
-            GROUP BY key)
-        SELECT key, f.folded AS name, f.surname, f.given_name, f.name_pinyin,
-               CASE WHEN try_cast(substr(key, 17, 1) AS INT) % 2 = 1 THEN '1' ELSE '2' END AS sex,
-               try_strptime(substr(key, 7, 8), '%Y%m%d')::DATE AS birth_date, phone,
-               {', '.join(f'a.{p} AS {p}' for p in _PARTS)}
-        FROM latest l LEFT JOIN _lk_names f ON f.name = l.name""")
+    address = {a: "{" + ", ".join(f"'{p}': {a}_address_{p}" for p in _PARTS) + "}" for a in ("residence", "household")}
+    for n, source in enumerate(parts):
+        _resolved(con, source, address, "CREATE OR REPLACE TEMP TABLE linkage_resolved AS" if n == 0
+                  else "INSERT INTO linkage_resolved")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE linkage_candidates AS
         SELECT c.feed_id, c."row", f.folded AS name, f.surname, f.given_name, f.name_pinyin,
                coalesce(c.sex, c.id_sex) AS sex, coalesce(c.birth_date, c.id_birth_date) AS birth_date, c.phone,
                {_address("c")},
                c.id_input, c.id_upgraded, c.id_status, c.id_birth_date, c.id_sex
-        FROM r c LEFT JOIN _lk_names f ON f.name = c.name
-        WHERE NOT c.hard AND c.id_status <> 'valid18'  -- golden keys every valid one; the anti-join is for the rest
-          AND NOT EXISTS (SELECT 1 FROM keyed k WHERE k.feed_id = c.feed_id AND k."row" = c."row")""")
+        FROM r c JOIN unkeyed u USING (feed_id, "row") LEFT JOIN _lk_names f ON f.name = c.name
+        WHERE NOT c.hard AND c.id_status <> 'valid18'  -- as every unkeyed row: said, for r's scan to skip the rest""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE linkage_labelled AS
         SELECT l.feed_id, l."row", l.key AS person, f.folded AS name, f.surname, f.given_name, f.name_pinyin, l.sex,
                l.birth_date, l.phone,
                {_address("l")}
-        FROM (SELECT *, row_number() OVER (PARTITION BY feed_id, key, _copy ORDER BY "row") AS copy FROM linked
+        FROM (SELECT *, row_number() OVER (PARTITION BY feed_id, key, _copy ORDER BY "row") AS copy FROM {rows}
               WHERE key IN (SELECT key FROM linkage_resolved ORDER BY hash(key), key LIMIT {TRAIN_KEYS})) l
         LEFT JOIN _lk_names f ON f.name = l.name
         WHERE l.copy = 1  -- identical copies in one feed are one row""")
@@ -153,6 +143,29 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("linkage_resolved", "linkage_candidates", "linkage_labelled"):
         con.execute(f"UPDATE {table} SET phone = NULL WHERE phone IN (SELECT phone FROM _lk_shared)")
     con.execute("DROP TABLE _lk_names; DROP TABLE _lk_chars; DROP TABLE _lk_surnames; DROP TABLE _lk_shared")
+
+
+def _resolved(con: duckdb.DuckDBPyConnection, rows: str, address: dict[str, str], into: str) -> None:
+    """Per key of ``rows``, ``into`` ``linkage_resolved``: its latest name, phone and address (the residence before
+    the household address), sex and birth date from the key."""
+    con.execute(f"""
+        {into}
+        WITH latest AS (  -- the latest value of each, the residence before the household address
+            SELECT key, arg_max(name, o) FILTER (WHERE name IS NOT NULL) AS name,
+                   arg_max(phone, o) FILTER (WHERE phone IS NOT NULL) AS phone,
+                   arg_max(a, o | (residence::HUGEINT << 100)) FILTER (WHERE a IS NOT NULL) AS a
+            FROM (SELECT key, name, phone, residence_address_district IS NOT NULL AS residence,
+                         (greatest(coalesce(seen_on - DATE '1800-01-01', 0), 0)::HUGEINT << 80)
+                             | (feed_id::HUGEINT << 40) | "row" AS o,
+                         CASE WHEN residence_address_district IS NOT NULL THEN {address['residence']}
+                              WHEN household_address_district IS NOT NULL THEN {address['household']} END AS a
+                  FROM {rows})
+            GROUP BY key)
+        SELECT key, f.folded AS name, f.surname, f.given_name, f.name_pinyin,
+               CASE WHEN try_cast(substr(key, 17, 1) AS INT) % 2 = 1 THEN '1' ELSE '2' END AS sex,
+               try_strptime(substr(key, 7, 8), '%Y%m%d')::DATE AS birth_date, phone,
+               {', '.join(f'a.{p} AS {p}' for p in _PARTS)}
+        FROM latest l LEFT JOIN _lk_names f ON f.name = l.name""")
 
 
 def _id_rest(expr: str) -> str:

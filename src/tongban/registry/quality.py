@@ -166,15 +166,17 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(found and found[0])
 
 
-def _carriers(spec: BaseSpec, feeds: Sequence[Any]) -> dict[str, list[int]]:
-    """Golden field → the feeds whose files have a column for it (directly or through an alias)."""
-    out: dict[str, list[int]] = {f: [] for f in spec.fields}
+def field_masks(spec: BaseSpec, feeds: Sequence[Any]) -> dict[int, int]:
+    """Feed id → the golden fields its file has a column for (directly or through an alias), a bit per field in
+    the order of ``spec.fields``. Survivorship ORs them over each record's linked rows into golden's ``_carried``,
+    which completeness reads: per record, the fields some source could have given."""
+    if len(spec.fields) > 62:
+        raise ValueError("a base with more than 62 fields needs a wider mask for its quality report")
     aliases = getattr(spec, "aliases", {}) or {}
+    out = {}
     for feed in feeds:
-        for column in feed.columns:
-            target = aliases.get(column, column)
-            if target in out and feed.id not in out[target]:
-                out[target].append(feed.id)
+        targets = {aliases.get(column, column) for column in feed.columns}
+        out[int(feed.id)] = sum(1 << n for n, f in enumerate(spec.fields) if f in targets)
     return out
 
 
@@ -187,30 +189,18 @@ def _base_report(con: duckdb.DuckDBPyConnection, spec: BaseSpec, feeds: Sequence
                  reports: list[dict[str, Any]]) -> dict[str, Any]:
     if not _exists(con, "golden") or not feeds:
         return {"records": 0, "filled": {}, "dimensions": totals([]), "fields": []}
-    if len(spec.fields) > 62:
-        raise ValueError("a base with more than 62 fields needs a wider mask for its quality report")
-    carriers = _carriers(spec, feeds)
     late = [r["id"] for r in reports if r["delivery"]["on_time"] is False]
     measurable = [r["id"] for r in reports if r["delivery"]["on_time"] is not None]
     closed = [r["id"] for r in reports if not r["shared"]]
-    # Per record, which fields some linked row's feed carries: a bit per field, OR-ed over the rows (a list of
-    # feeds per record, and a list look-up per field, cost three times as much).
-    masks = {feed.id: sum(1 << n for n, f in enumerate(spec.fields) if feed.id in carriers[f]) for feed in feeds}
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE q_sources AS
-                    SELECT o.key, bit_or(m.mask) AS carried
-                    FROM outcomes o JOIN (VALUES {', '.join(f'({int(i)}, {int(m)})' for i, m in masks.items())})
-                         m(feed_id, mask) ON m.feed_id = o.feed_id
-                    WHERE o.outcome = 'linked' GROUP BY o.key""")
     aggregates = ["count(*)"]
     for n, f in enumerate(spec.fields):
-        c, carried = _q(f), f"(s.carried >> {n}) & 1 = 1"
+        c, carried = _q(f), f"(g._carried >> {n}) & 1 = 1"  # some linked row's feed carries it (golden's mask)
         aggregates += [f"count({c})", f"count(*) FILTER (WHERE {carried})",
                        f"count(*) FILTER (WHERE {carried} AND {c} IS NOT NULL)",
                        f"count(*) FILTER (WHERE {_among(f'{c}.feed', measurable)})",
                        f"count(*) FILTER (WHERE {_among(f'{c}.feed', late)})",
                        f"count(*) FILTER (WHERE {_among(f'{c}.feed', closed)})"]
-    counts = con.execute(f"SELECT {', '.join(aggregates)} FROM golden g LEFT JOIN q_sources s USING (key)"
-                         ).fetchone() or (0,) * len(aggregates)
+    counts = con.execute(f"SELECT {', '.join(aggregates)} FROM golden g").fetchone() or (0,) * len(aggregates)
     records, rest = int(counts[0]), list(counts[1:])
     fields, filled = _Fields(), {}
     for n, f in enumerate(spec.fields):
