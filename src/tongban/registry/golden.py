@@ -251,8 +251,9 @@ def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         con.execute(f"{into.format('copies')} SELECT * FROM _copies")
         firsts = """(SELECT * FROM _part ANTI JOIN (SELECT feed_id, "row" FROM _copies WHERE copy > 1)
                      USING (feed_id, "row"))"""
+        start = int((con.execute("SELECT count(*) FROM golden").fetchone() or (0,))[0]) if n else 0
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _golden AS
+            {into.format('golden')}
             SELECT key, {', '.join(structs)},
                    list_sort([x FOR x IN history IF x != _v{spec.fields.index(spec.history)}]) AS history,
                    _carried
@@ -261,9 +262,9 @@ def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
                              AS history
                   FROM (SELECT *, {', '.join(ranks)} FROM (SELECT *, {order} AS _o FROM {firsts}))
                   GROUP BY key)""")
-        _conflicts(con, spec, firsts, "_golden", into.format("conflicts"))
-        con.execute(f"{into.format('golden')} SELECT * FROM _golden")
-    for table in ("_part", "_copies", "_golden"):
+        # against the part's records, the rows just appended (a temporary table of them cost a copy of each)
+        _conflicts(con, spec, firsts, f"(SELECT * FROM golden WHERE rowid >= {start})", into.format("conflicts"))
+    for table in ("_part", "_copies"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
