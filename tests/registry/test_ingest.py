@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from tongban.registry.ingest import FeedUnreadable, ingest_feed
+from tongban.registry.ingest import FeedUnreadable, ingest_feed, non_empty
 
 COLUMNS = ["id_number", "name", "sex"]
 
@@ -101,3 +102,30 @@ def test_json_lines_map_item_names_and_reject_what_is_not_an_object(tmp_path):
     assert (counts.rows, counts.rejected) == (4, 2)
     assert [(r["row"], r["id_number"], r["name"], r["sex"]) for r in rows] == [(1, "1", "张三", ""), (4, "4", "", "2")]
     assert [(r["row"], r["rule"]) for r in rejects.to_pylist()] == [(2, "feed.not_object"), (3, "feed.bad_json")]
+
+
+_SPACES = [" ", "\u3000", "\u00a0", "\u2003", "\t", "\n", "\u200b", "\ufeff"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet=st.sampled_from([*_SPACES, "a", "张", ","]), max_size=4), min_size=3,
+                         max_size=3), min_size=1, max_size=40))
+def test_the_values_not_blank_are_counted_per_column_as_duckdb_trim_would(tmp_path_factory, rows):
+    """What the quality report's completeness reads: counted at ingest, it must equal counting the file again."""
+    tmp = tmp_path_factory.mktemp("blank")
+    source = tmp / "feed.jsonl"
+    source.write_text("".join(json.dumps(dict(zip(COLUMNS, r, strict=True)), ensure_ascii=False) + "\n"
+                              for r in rows), encoding="utf-8")
+    ingest_feed(source, "jsonl", "utf-8", COLUMNS, tmp / "out.parquet", tmp / "rejects.parquet")
+    counted = non_empty(tmp / "out.parquet")
+    with duckdb.connect() as con:
+        counts = ", ".join(f"count(nullif(trim({c}), ''))" for c in COLUMNS)
+        again = con.execute(f"SELECT {counts} FROM read_parquet('{tmp / 'out.parquet'}')").fetchone()
+    assert counted == dict(zip(COLUMNS, again, strict=True))
+
+
+def test_a_file_ingested_before_values_were_counted_says_so(tmp_path):
+    _run(tmp_path, "a,b,c\n1,x,1\n".encode())
+    pq.write_table(pq.read_table(tmp_path / "out.parquet").replace_schema_metadata(None), tmp_path / "old.parquet")
+    assert non_empty(tmp_path / "old.parquet") is None and non_empty(tmp_path / "out.parquet") == {
+        "id_number": 1, "name": 1, "sex": 1}

@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,12 +135,26 @@ def _decisions(session: Session, con: duckdb.DuckDBPyConnection, spec: BaseSpec)
                 "FROM replays")
 
 
+INGEST_THREADS = 2  # feeds read at once: reading one keeps a core busy (pyarrow lets go of the GIL meanwhile)
+
+
 def _ingest(ws: Workspace, feeds: list[FeedInfo], progress: Progress) -> None:
-    for n, feed in enumerate(feeds, start=1):
-        if not ws.ingested(feed.id).exists():
-            ingest_feed(feed.path, feed.format, feed.encoding, feed.columns, ws.ingested(feed.id),
-                        ws.rejects(feed.id), names=feed.names)
-        progress("ingest", n, len(feeds))
+    """Ingest the feeds not ingested yet, the largest first, two at a time."""
+    waiting = sorted((f for f in feeds if not ws.ingested(f.id).exists()), key=lambda f: -f.path.stat().st_size)
+    done = len(feeds) - len(waiting)
+    progress("ingest", done, len(feeds))
+    with ThreadPoolExecutor(INGEST_THREADS, thread_name_prefix="ingest") as pool:
+        running = [pool.submit(ingest_feed, f.path, f.format, f.encoding, f.columns, ws.ingested(f.id),
+                               ws.rejects(f.id), names=f.names) for f in waiting]
+        try:
+            for future in as_completed(running):
+                future.result()  # a feed that cannot be read stops the build: feeds not started are not read
+                done += 1
+                progress("ingest", done, len(feeds))
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
 
 
 def _standardize(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: BaseSpec, feeds: list[FeedInfo],

@@ -44,6 +44,7 @@ import duckdb
 
 from tongban.registry import rules
 from tongban.registry.bases import BaseSpec
+from tongban.registry.ingest import non_empty
 from tongban.registry.rules_data import DIMENSIONS, RULES, sql_literal
 
 if TYPE_CHECKING:
@@ -143,7 +144,8 @@ def _feed_report(con: duckdb.DuckDBPyConnection, spec: BaseSpec, feed: Any, inge
     (rejected,) = con.execute(f"SELECT count(*) FROM read_parquet({_path(rejects)})").fetchone() or (0,)
     rows = int(read) + int(rejected)
     fields = _Fields()
-    for fq in rules.quality_summary(con, f"read_parquet({_path(ingested)})", f"std_{int(feed.id)}", spec.kind):
+    for fq in rules.quality_summary(con, f"read_parquet({_path(ingested)})", f"std_{int(feed.id)}", spec.kind,
+                                    present=non_empty(ingested)):
         fields.add(fq.item, fq.dimension, fq.checked, fq.passed)
     delivery = _delivery(con, feed, newest, as_of)
     if delivery["on_time"] is not None:

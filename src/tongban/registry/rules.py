@@ -13,7 +13,7 @@ entities and the standard address library (its own fields are in tongban.registr
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -362,8 +362,10 @@ _EVERY_ROW = {"value.missing", "name.missing"}
 
 
 def quality_summary(con: duckdb.DuckDBPyConnection, source: str, target: str, kind: str, *,
-                    required: Collection[str] | None = None) -> list[FieldQuality]:
-    """Per item and dimension, the values checked, passed and failed by :func:`standardize` (source → target)."""
+                    required: Collection[str] | None = None,
+                    present: Mapping[str, int] | None = None) -> list[FieldQuality]:
+    """Per item and dimension, the values checked, passed and failed by :func:`standardize` (source → target).
+    ``present``: the values of each column of ``source`` that are not blank, when already counted (at ingest)."""
     columns = _columns(con, source)
     required = REQUIRED.get(kind, ()) if required is None else required
     fields, cross = _fields(kind, "current_date", required)
@@ -372,9 +374,14 @@ def quality_summary(con: duckdb.DuckDBPyConnection, source: str, target: str, ki
         key = (item, RULES[rule].dimension)
         every_row[key] = every_row.get(key, False) or item is None or rule in _EVERY_ROW
     items = sorted({item for item, _ in every_row if item})
-    counts = ", ".join(f"count(nullif(trim(CAST(\"{item}\" AS VARCHAR)), ''))" for item in items)
-    total, *present = con.execute(f"SELECT count(*){', ' if items else ''}{counts} FROM {source}").fetchone() or (0,)
-    non_empty = dict(zip(items, present, strict=True))
+    if present is not None and all(item in present for item in items):
+        (total,) = con.execute(f"SELECT count(*) FROM {source}").fetchone() or (0,)
+        non_empty = {item: present[item] for item in items}
+    else:
+        counts = ", ".join(f"count(nullif(trim(CAST(\"{item}\" AS VARCHAR)), ''))" for item in items)
+        total, *filled = con.execute(f"SELECT count(*){', ' if items else ''}{counts} FROM {source}"
+                                     ).fetchone() or (0,)
+        non_empty = dict(zip(items, filled, strict=True))
     dimensions = ", ".join(f"({sql_literal(r.code)}, {sql_literal(r.dimension)})" for r in RULES.values())
     failed = {(item, dim): n for item, dim, n in con.execute(
         f"SELECT f.item, r.dimension, count(DISTINCT \"row\") FROM (SELECT \"row\", unnest(findings) AS f FROM "
