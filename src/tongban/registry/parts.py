@@ -2,7 +2,7 @@
 
 Survivorship, duplicates, conflicts and linkage's latest values per person each group or join every linked row by
 its key. Over all rows at once their hash tables outgrow memory at 24 M people and spill (linkage's latest values
-alone took 120 s there, five times its share at 1 M), and each joined the wide rows to their keys again. Written
+alone took 120 s there, over twice its share at 1 M), and each joined the wide rows to their keys again. Written
 once, with the key, as files partitioned by ``hash(key) % parts`` in the spill directory, every key's rows are in
 one part, and a part's work fits in memory. A row linked later (by linkage) is written to the same part as its
 key's other rows, as a second set of files. The files are scratch: removed when the build's matching is done, and
