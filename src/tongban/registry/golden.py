@@ -189,7 +189,7 @@ def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec, parts: KeyParts) -> Li
     (people,) = con.execute("SELECT min(key) < max(key) FROM keyed").fetchone() or (False,)
     stats = None
     if waiting and people and spec.linkage == "people":  # splink needs two people at least to compare with
-        linkage.prepare(con, [source for _, source in parts.sources("keyed")], parts.everything("keyed"))
+        linkage.prepare(con, parts.sources("keyed"), parts.everything("keyed"))
         stats = linkage.link(con)
     elif waiting and spec.linkage == "entities":
         linkage.link_by_name(con, spec.key)
@@ -211,7 +211,7 @@ def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec, parts: KeyParts) -> Li
 # row 40, feed 24, days since 0001-01-01 22 (clamped to the years 1–9999), then the 数源 flag.
 _PACKED = {"dept": (0, 20), "row": (20, 40), "feed": (60, 24), "days": (84, 22)}
 _SOURCE_BIT = 106
-SURVIVORSHIP_ROWS = 4_000_000  # linked rows aggregated at once (about 1.2 M people); more are done by key hash
+SURVIVORSHIP_ROWS = 4_000_000  # keyed rows in one key part (about 1.2 M people): more rows, more parts
 
 
 def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int], parts: KeyParts,
@@ -241,7 +241,7 @@ def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
     history, history_source = _q(spec.history), int(authoritative.get(spec.history, -1))
     masks = " ".join(f"WHEN {int(f)} THEN {int(m)}" for f, m in carried.items())
     mask = f"bit_or(CASE feed_id {masks} ELSE 0 END)" if masks else "0"
-    for n, (_, source) in enumerate(parts.sources() or [(0, parts.empty)]):
+    for n, source in enumerate(parts.sources() or [parts.empty]):
         into = "CREATE OR REPLACE TABLE {} AS" if n == 0 else "INSERT INTO {}"
         # A part's rows once, in memory; which of them are copies of another, numbered over narrow rows only.
         con.execute(f"CREATE OR REPLACE TEMP TABLE _part AS SELECT * FROM {source}")

@@ -211,8 +211,8 @@ def ingest_feed(path: Path, fmt: str, encoding: str, columns: list[str], out: Pa
 
 
 def _present(values: pa.Array) -> int:
-    """How many of ``values`` are not null and not blank. Only a value starting with a space can be blank, so the
-    regular expression runs on those few."""
+    """How many of ``values`` are not null and not blank. Only a value of nothing but whitespace can be blank, so
+    the regular expression runs on those few."""
     spaced = values.filter(pc.utf8_is_space(values))
     empty = pc.sum(pc.equal(pc.binary_length(values), 0)).as_py() or 0
     blank = (pc.sum(pc.match_substring_regex(spaced, _BLANK)).as_py() or 0) if len(spaced) else 0

@@ -113,9 +113,8 @@ def prepare(con: duckdb.DuckDBPyConnection, parts: Sequence[str], rows: str) -> 
     keyed rows (``rows``, with their ``key`` and :data:`ROW_COLUMNS`; ``parts``: the same split by key, a person's
     rows all in one part — the latest values are found a part at a time)."""
     _fold_names(con)
-    address = {a: "{" + ", ".join(f"'{p}': {a}_address_{p}" for p in _PARTS) + "}" for a in ("residence", "household")}
     for n, source in enumerate(parts):
-        _resolved(con, source, address, "CREATE OR REPLACE TEMP TABLE linkage_resolved AS" if n == 0
+        _resolved(con, source, "CREATE OR REPLACE TEMP TABLE linkage_resolved AS" if n == 0
                   else "INSERT INTO linkage_resolved")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE linkage_candidates AS
@@ -124,7 +123,7 @@ def prepare(con: duckdb.DuckDBPyConnection, parts: Sequence[str], rows: str) -> 
                {_address("c")},
                c.id_input, c.id_upgraded, c.id_status, c.id_birth_date, c.id_sex
         FROM r c JOIN unkeyed u USING (feed_id, "row") LEFT JOIN _lk_names f ON f.name = c.name
-        WHERE NOT c.hard AND c.id_status <> 'valid18'  -- as every unkeyed row: said, for r's scan to skip the rest""")
+        WHERE NOT c.hard AND c.id_status <> 'valid18'  -- true of every unkeyed row: lets r's scan skip the rest""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE linkage_labelled AS
         SELECT l.feed_id, l."row", l.key AS person, f.folded AS name, f.surname, f.given_name, f.name_pinyin, l.sex,
@@ -145,9 +144,10 @@ def prepare(con: duckdb.DuckDBPyConnection, parts: Sequence[str], rows: str) -> 
     con.execute("DROP TABLE _lk_names; DROP TABLE _lk_chars; DROP TABLE _lk_surnames; DROP TABLE _lk_shared")
 
 
-def _resolved(con: duckdb.DuckDBPyConnection, rows: str, address: dict[str, str], into: str) -> None:
+def _resolved(con: duckdb.DuckDBPyConnection, rows: str, into: str) -> None:
     """Per key of ``rows``, ``into`` ``linkage_resolved``: its latest name, phone and address (the residence before
     the household address), sex and birth date from the key."""
+    address = {a: "{" + ", ".join(f"'{p}': {a}_address_{p}" for p in _PARTS) + "}" for a in ("residence", "household")}
     con.execute(f"""
         {into}
         WITH latest AS (  -- the latest value of each, the residence before the household address

@@ -46,13 +46,10 @@ class KeyParts:
         return [f"'{self.directory / s / f'_part={part}'}/*.parquet'" for s in sets
                 if (self.directory / s / f"_part={part}").is_dir()]
 
-    def sources(self, *sets: str) -> list[tuple[int, str]]:
-        """Per part that has rows, its number and a relation of its rows in ``sets`` (default: every set)."""
-        out = []
-        for part in range(self.count):
-            if files := self._files(part, sets or self.sets):
-                out.append((part, f"read_parquet([{', '.join(files)}], union_by_name = true)"))
-        return out
+    def sources(self, *sets: str) -> list[str]:
+        """Per part that has rows, a relation of its rows in ``sets`` (default: every set)."""
+        every = (self._files(part, sets or self.sets) for part in range(self.count))
+        return [f"read_parquet([{', '.join(files)}], union_by_name = true)" for files in every if files]
 
     def everything(self, *sets: str) -> str:
         """A relation of every row of ``sets`` (default: every set)."""
