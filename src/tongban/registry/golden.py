@@ -13,7 +13,6 @@ Output tables:
 - ``golden`` — one row per key with, per field, ``{v, dept, feed, row, at}``: the value the authoritative source
   department (数源) gave, else the most recent valid value, with where it came from; its former names (``history``)
   and which fields its rows' feeds carry (``_carried``, for the quality report);
-- ``copies(feed_id, row, key, copy)`` — every linked row, numbered among identical rows of its key in its feed;
 - ``conflicts`` — a source row whose value for a conflict field differs from the golden one, from another department.
 """
 
@@ -66,12 +65,14 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         SELECT r.feed_id, r."row", {f'coalesce(a.key, {spec.upgraded})' if spec.upgraded else 'a.key'} AS key
         FROM r LEFT JOIN accepted a USING (feed_id, "row")
         WHERE NOT hard AND {spec.status} IS DISTINCT FROM '{spec.valid}' AND (a.key IS NOT NULL {upgraded})""")
-    con.execute(f"""CREATE OR REPLACE TABLE keyed AS SELECT feed_id, "row", {spec.key} AS key FROM r
-                    WHERE NOT hard AND {valid} UNION ALL SELECT * FROM rescued""")
+    # The keyed rows with their key: a valid key's rows by a filter (a join of every row with its key cost a
+    # minute at 24 M people), the rescued few by a join.
     con.execute("DROP VIEW IF EXISTS linked")  # the previous resolve's, on this connection
-    con.execute('CREATE TEMP VIEW linked AS SELECT r.*, k.key FROM r JOIN keyed k USING (feed_id, "row")')
+    con.execute(f"""CREATE TEMP VIEW linked AS SELECT r.*, {spec.key} AS key FROM r WHERE NOT hard AND {valid}
+                    UNION ALL SELECT r.*, x.key FROM r JOIN rescued x USING (feed_id, "row")""")
     lap("keys")
-    (rows,) = con.execute("SELECT count(*) FROM keyed").fetchone() or (0,)
+    (rows,) = con.execute(f"""SELECT (SELECT count(*) FROM r WHERE NOT hard AND {valid})
+                                     + (SELECT count(*) FROM rescued)""").fetchone() or (0,)
     columns = ["key", *spec.fields, "dept", "row", "feed_id", "seen_on", "_copy",
                *(linkage.ROW_COLUMNS if spec.linkage == "people" else ())]
     with key_parts(con, rows, SURVIVORSHIP_ROWS, columns) as parts:
@@ -84,15 +85,14 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
                                                                WHERE decision = 'accept') l USING (feed_id, "row"))""")
         _golden(con, spec, authoritative, parts, carried or {})
     lap("golden")
-    con.execute('CREATE TEMP VIEW linked AS SELECT r.*, c.key, c.copy FROM r JOIN copies c USING (feed_id, "row")')
+    # copy: 1 for the first of a key's identical rows in a feed (linked), 2 for the others (duplicates)
+    con.execute("""CREATE TEMP VIEW linked AS SELECT r.*, o.key, CASE o.outcome WHEN 'linked' THEN 1 ELSE 2 END AS copy
+                   FROM r JOIN outcomes o USING (feed_id, "row") WHERE o.outcome IN ('linked', 'duplicate')""")
     if spec.derived_from:
         _derive(con, spec, library)
     lap("derive")
     con.execute("""
-        CREATE OR REPLACE TABLE outcomes AS
-        SELECT feed_id, "row", CASE WHEN copy = 1 THEN 'linked' ELSE 'duplicate' END AS outcome, key,
-               '' AS reason FROM copies
-        UNION ALL
+        INSERT INTO outcomes  -- after the linked and duplicate rows, written a part at a time
         SELECT feed_id, "row", 'quarantined', NULL,
                array_to_string(list_distinct([x.rule FOR x IN findings IF x.severity = 'hard']), ';')
         FROM r WHERE hard
@@ -115,7 +115,8 @@ class _Lap:
         self.into[step], self.last = round(now - self.last, 2), now
 
 
-WORKING = ("r", "keyed", "rescued", "copies")  # working tables resolve leaves for publish: :func:`drop_working`
+# Working tables resolve leaves for publish (:func:`drop_working`); ``keyed`` only builds before 2026-11-28 made.
+WORKING = ("r", "keyed", "rescued", "copies")  # keyed and copies: of builds before 2026-11-28
 
 
 def drop_working(con: duckdb.DuckDBPyConnection) -> None:
@@ -186,7 +187,7 @@ def _link(con: duckdb.DuckDBPyConnection, spec: BaseSpec, parts: KeyParts) -> Li
         SELECT feed_id, "row" FROM r WHERE NOT hard AND {spec.status} IS DISTINCT FROM '{spec.valid}'
         EXCEPT SELECT feed_id, "row" FROM rescued""")
     (waiting,) = con.execute("SELECT count(*) FROM unkeyed").fetchone() or (0,)
-    (people,) = con.execute("SELECT min(key) < max(key) FROM keyed").fetchone() or (False,)
+    (people,) = con.execute("SELECT min(key) < max(key) FROM linked").fetchone() or (False,)
     stats = None
     if waiting and people and spec.linkage == "people":  # splink needs two people at least to compare with
         linkage.prepare(con, parts.sources("keyed"), parts.everything("keyed"))
@@ -216,7 +217,8 @@ SURVIVORSHIP_ROWS = 4_000_000  # keyed rows in one key part (about 1.2 M people)
 
 def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[str, int], parts: KeyParts,
             carried: Mapping[int, int]) -> None:
-    """``copies``, ``golden`` by survivorship and ``conflicts``, a part of the linked rows (``parts``) at a time."""
+    """``golden`` by survivorship, ``conflicts``, and the outcomes of the linked rows (linked, or duplicate: a copy
+    of another row of its key in its feed), a part of the linked rows (``parts``) at a time."""
     (ok,) = con.execute(f"""
         SELECT coalesce((SELECT max(department_id) < {2 ** _PACKED['dept'][1]}
                                 AND max(feed_id) < {2 ** _PACKED['feed'][1]} FROM feeds), TRUE)
@@ -248,7 +250,8 @@ def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         con.execute("""CREATE OR REPLACE TEMP TABLE _copies AS
                        SELECT feed_id, "row", key, row_number() OVER (PARTITION BY feed_id, key, _copy
                                                                       ORDER BY "row") AS copy FROM _part""")
-        con.execute(f"{into.format('copies')} SELECT * FROM _copies")
+        con.execute(f"""{into.format('outcomes')} SELECT feed_id, "row", CASE WHEN copy = 1 THEN 'linked'
+                        ELSE 'duplicate' END AS outcome, key, '' AS reason FROM _copies""")
         firsts = """(SELECT * FROM _part ANTI JOIN (SELECT feed_id, "row" FROM _copies WHERE copy > 1)
                      USING (feed_id, "row"))"""
         start = int((con.execute("SELECT count(*) FROM golden").fetchone() or (0,))[0]) if n else 0
