@@ -83,8 +83,8 @@ def _citizen_id(item: str, prefix: str, today: str, *, full: bool) -> _Field:
                     (f"{prefix}_sex", f"CASE WHEN {usable} THEN CASE WHEN {body} % 2 = 1 THEN '1' ELSE '2' END END"),
                     (f"{prefix}_division", f"CASE WHEN {usable} THEN substr({n}, 1, 6) END")]
     return _Field(item, (
-        ((fast, f"regexp_full_match({raw}, '{ID_RE}')"),
-         (n, f"CASE WHEN regexp_full_match({raw}, '{ID_RE}') THEN {raw} ELSE {clean_sql(raw, upper=True)} END")),
+        ((fast, f"regexp_full_match({raw}, '{ID_RE}')"),),  # once: the next stages read it
+        ((n, f"CASE WHEN {fast} THEN {raw} ELSE {clean_sql(raw, upper=True)} END"),),
         ((ok, f"CASE WHEN {fast} THEN TRUE ELSE coalesce(regexp_full_match({n}, '{ID_RE}'), FALSE) END"),
          (body, f"CASE length({n}) WHEN 18 THEN try_cast(substr({n}, 1, 17) AS BIGINT) "
                 f"WHEN 15 THEN try_cast(substr({n}, 1, 6) || '19' || substr({n}, 7) AS BIGINT) END")),
@@ -106,8 +106,8 @@ def _credit_code(item: str, prefix: str, *, full: bool) -> _Field:
     if full:
         outputs.insert(1, (f"{prefix}_input", f"CASE WHEN {status} <> 'valid' THEN {n} END"))  # when not valid
     return _Field(item, (
-        ((fast, f"regexp_full_match({raw}, '{USCC_RE}')"),
-         (n, f"CASE WHEN regexp_full_match({raw}, '{USCC_RE}') THEN {raw} ELSE {clean_sql(raw, upper=True)} END")),
+        ((fast, f"regexp_full_match({raw}, '{USCC_RE}')"),),
+        ((n, f"CASE WHEN {fast} THEN {raw} ELSE {clean_sql(raw, upper=True)} END"),),
         ((ok, f"CASE WHEN {fast} THEN TRUE ELSE coalesce(regexp_full_match({n}, '{USCC_RE}'), FALSE) END"),),
         ((status, f"CASE WHEN {n} IS NULL THEN 'missing' WHEN NOT {ok} THEN 'bad_format' "
                   f"WHEN substr({n}, 18, 1) <> {uscc_check_char_sql(n)} THEN 'checksum_fail' "
@@ -154,9 +154,8 @@ def _text(item: str, *, prose: bool = False) -> _Field:
 def _person_name(item: str) -> _Field:
     raw, n, fast, bad = (_c(item, k) for k in ("raw", "n", "fast", "bad"))
     return _Field(item, (
-        ((fast, f"regexp_full_match({raw}, '{CLEAN_NAME_RE}')"),
-         (n, f"CASE WHEN regexp_full_match({raw}, '{CLEAN_NAME_RE}') THEN {raw} "
-             f"ELSE {fold_sql(raw, simplify=True, dots=True, table=_T2S_COLUMN)} END")),
+        ((fast, f"regexp_full_match({raw}, '{CLEAN_NAME_RE}')"),),
+        ((n, f"CASE WHEN {fast} THEN {raw} ELSE {fold_sql(raw, simplify=True, dots=True, table=_T2S_COLUMN)} END"),),
         ((bad, f"CASE WHEN {fast} OR {n} IS NULL THEN FALSE ELSE NOT regexp_full_match({n}, '{VALID_NAME_RE}') END"),),
     ), ((item, n),), (("name.invalid", bad),), f"{n} IS NULL")
 
@@ -166,9 +165,8 @@ def _phone(item: str) -> _Field:
     mobile = f"nullif(regexp_extract({s}, '^(?:\\+?86|0086)?({MOBILE_RE})$', 1), '')"
     landline = f"'021-' || nullif(regexp_extract({s}, '^(?:(?:\\+?86|0086)?0?21)?([2-9][0-9]{{7}})$', 1), '')"
     return _Field(item, (
-        ((fast, f"regexp_full_match({raw}, '{MOBILE_RE}')"),
-         (s, f"CASE WHEN regexp_full_match({raw}, '{MOBILE_RE}') THEN {raw} "
-             f"ELSE nullif(regexp_replace({clean_sql(raw)}, '[-()]', '', 'g'), '') END")),
+        ((fast, f"regexp_full_match({raw}, '{MOBILE_RE}')"),),
+        ((s, f"CASE WHEN {fast} THEN {raw} ELSE nullif(regexp_replace({clean_sql(raw)}, '[-()]', '', 'g'), '') END"),),
         ((phone, f"CASE WHEN {fast} THEN {raw} WHEN {s} IS NOT NULL THEN coalesce({mobile}, {landline}) END"),),
     ), ((item, phone),), (("phone.invalid", f"{s} IS NOT NULL AND {phone} IS NULL"),), f"{s} IS NULL")
 
