@@ -9,11 +9,10 @@ the serving database shows that build published (``golden`` is still that build'
 yet), dropping it otherwise — so nothing is applied twice.
 
 On SQLite the rows are first staged (:func:`stage`): streamed as Arrow batches to a loader process that binds them
-in C through ADBC (:mod:`tongban.registry.sqlite_loader`), never a Python object per value, into staging tables of
-the serving database — outside the serving transaction and committed in batches, so other writers are not held up.
-The serving transaction then moves them in with one statement each; on the first publish of a base the staged
-table simply becomes the table. Staging tables are working space: nothing reads them, and a build killed before
-its publish commits leaves them to be replaced by the next.
+in C through ADBC (:mod:`tongban.registry.sqlite_loader`) into staging tables of the serving database, outside the
+serving transaction and committed in batches, so other writers are not held up. The serving transaction then moves
+them in with a statement each; on a base's first publish the staged table becomes the table. Staging tables are
+working space: nothing reads them; a build killed before its publish commits leaves them for the next to replace.
 """
 
 from __future__ import annotations
@@ -110,13 +109,15 @@ def diff(con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> None:
 
 def _serving_rows(spec: BaseSpec, build_id: int) -> str:
     """The SELECT of the created and changed golden records giving exactly the serving table's columns, provenance
-    as compact JSON text (``registry.provenance``), built in DuckDB so that Python only moves tuples."""
+    as compact JSON text (``registry.provenance``), built in DuckDB so that Python only moves tuples. In key order
+    (the serving B-trees are appended to): sorted first, the text made as they stream out to the loader, while it
+    writes (at 4 M people the first row came after 5.9 s, not 17.7)."""
     values = ", ".join(f"g.{_q(f)}.v AS {_q(f)}" for f in spec.columns)
-    written = "(SELECT g.* FROM pending p JOIN golden g USING (key) WHERE p.change != 'retired')"
+    written = "(SELECT g.* FROM pending p JOIN golden g USING (key) WHERE p.change != 'retired' ORDER BY g.key)"
     return f"""SELECT key AS {_q(spec.key)}, {values},
                       CAST(to_json(coalesce(g.history, [])) AS VARCHAR) AS former_names,
                       g.provenance, {int(build_id)} AS build_id
-               FROM ({provenance.with_provenance(spec.columns, written)}) g ORDER BY g.key"""
+               FROM ({provenance.with_provenance(spec.columns, written)}) g"""
 
 
 def _placeholders(session: Session, count: int) -> str:
@@ -153,9 +154,11 @@ def _sqlite_file(bind: Engine) -> str | None:
 
 def _changes_sql(spec: BaseSpec, build_id: int) -> str:
     now = utcnow().isoformat(sep=" ")
-    return f"""SELECT '{spec.name}' AS base, key, change, CAST(to_json(fields) AS VARCHAR) AS fields,
+    # By key alone: a sort by (change, key) cost three times as much; a created record's fields are "[]".
+    return f"""SELECT '{spec.name}' AS base, key, change,
+                      CASE WHEN len(fields) = 0 THEN '[]' ELSE CAST(to_json(fields) AS VARCHAR) END AS fields,
                       {int(build_id)} AS build_id, '{now}' AS at
-               FROM pending ORDER BY change, key"""
+               FROM pending ORDER BY key"""
 
 
 def stage(bind: Engine, con: duckdb.DuckDBPyConnection, spec: BaseSpec, build_id: int) -> Staged | None:
@@ -234,8 +237,7 @@ def _load(database: str, table: str, con: duckdb.DuckDBPyConnection, rows: str) 
                     child.stdin.close()
                 except OSError:
                     pass
-        written = child.stdout.read().decode("ascii", "replace").strip()
-        status = child.wait()
+        written, status = child.stdout.read().decode("ascii", "replace").strip(), child.wait()
         child.stdout.close()
         if status:
             errors.seek(0)

@@ -27,12 +27,16 @@ import pyarrow as pa
 def load(database: str, table: str, source: BinaryIO) -> int:
     """Append every batch of the IPC stream ``source`` to ``table``; the number of rows."""
     rows = 0
-    with pa.ipc.open_stream(source) as reader, adbc_sqlite.connect(database) as db, db.cursor() as cursor:
+    with pa.ipc.open_stream(source) as reader, adbc_sqlite.connect(database, autocommit=True) as db, \
+            db.cursor() as cursor:
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA journal_size_limit = 67108864")  # as tongban.db's connections
+        # No sync at each batch's commit, only at checkpoints: in WAL mode still safe from corruption, and a staging
+        # table a power cut left short is made afresh by the next build. Set outside a transaction, as it must be:
+        # the connection commits each batch's ingest on its own (autocommit).
+        cursor.execute("PRAGMA synchronous = NORMAL")
         for batch in reader:
             cursor.adbc_ingest(table, batch, mode="append")
-            db.commit()
             rows += batch.num_rows
     return rows
 
