@@ -230,12 +230,13 @@ def peer(con: duckdb.DuckDBPyConnection, work: Path, names: dict[int, str], rows
         print("peer: splink is not available")
         return
     con.execute(f"ATTACH '{work}' AS work (READ_ONLY)")
-    union = " UNION ALL ".join(
-        f"""SELECT '{name}:' || "row" AS unique_id, name, sex, birth_date, phone,
-                   coalesce(residence_address_district, household_address_district) AS district,
-                   coalesce(id_number, id_input) AS id  -- the ID as delivered, checked or not
-            FROM work.std_{feed_id}""" for feed_id, name in names.items())
-    con.execute(f"CREATE OR REPLACE TABLE peer_rows AS {union}")
+    union = " UNION ALL BY NAME ".join(  # each feed's standardised rows have the columns of its own items
+        f"""SELECT '{name}:' || "row" AS unique_id, * FROM work.std_{feed_id}""" for feed_id, name in names.items())
+    con.execute(f"""CREATE OR REPLACE TABLE peer_rows AS
+                    SELECT unique_id, name, sex, birth_date, phone,
+                           coalesce(residence_address_district, household_address_district) AS district,
+                           coalesce(id_number, id_input) AS id  -- the ID as delivered, checked or not
+                    FROM ({union})""")
     con.execute("DETACH work")
     started = time.perf_counter()
     table = splink_default_dedupe(con, "peer_rows", predict_threshold=0.5)  # pairs below cannot cluster at 0.95

@@ -28,6 +28,7 @@ from tongban.registry.bases import ROW_TIME, BaseSpec
 from tongban.registry.industry import industry_sql
 from tongban.registry.linkage import LinkStats
 from tongban.registry.parts import KeyParts, key_parts
+from tongban.registry.rules_data import ADDRESS_PARTS
 
 
 def _q(name: str) -> str:
@@ -144,7 +145,9 @@ def _rows(con: duckdb.DuckDBPyConnection, spec: BaseSpec) -> bool:
     those, and spills temporary tables uncompressed (at 24 M people 35 GB of spill). Returns whether ``r`` is a
     table."""
     have = {c for (c, *_) in con.execute("DESCRIBE std").fetchall()}
-    needed = {f: "VARCHAR" for f in spec.fields} | (linkage.COLUMNS if spec.linkage == "people" else {})
+    needed = {f: "VARCHAR" for f in spec.fields} | (linkage.COLUMNS if spec.linkage == "people" else {}) | {
+        f"{source}_{part}": "VARCHAR" for source, how in spec.derived_from.values() if how == "address"
+        for part in ADDRESS_PARTS}  # a standardised feed has the columns of its own items only
     extra = [f"NULL::{kind} AS {_q(f)}" for f, kind in needed.items() if f not in have]
     replace = [f"coalesce(s.{_q(f)}, s.{_q(a)}) AS {_q(f)}" for a, f in spec.aliases.items() if a in have and f in have]
     extra += [f"s.{_q(a)} AS {_q(f)}" for a, f in spec.aliases.items() if a in have and f not in have]

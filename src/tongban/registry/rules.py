@@ -1,7 +1,7 @@
 """The validate and standardize stages of a feed, as vectorised DuckDB SQL: no Python runs per row.
 
 A feed is a table whose columns are catalog item codes, every value VARCHAR (NULL or '' when empty), plus a BIGINT
-``row``. :func:`standardize` writes a table of canonical columns, the ``findings`` of each row (rule, item, value; the
+``row``. :func:`standardize` writes a table of the canonical columns of the items the feed has, the ``findings`` of each row (rule, item, value; the
 rules are :data:`RULES`) and ``hard``, true when a hard rule failed and the row goes to quarantine. The ``*_sql``
 functions return the SQL expressions it is built from, for other queries; those that simplify characters need
 :func:`register` on the connection first. :func:`quality_summary` counts checked, passed and failed values per item
@@ -321,7 +321,8 @@ def standardize_sql(source: str, kind: str, columns: Collection[str], *, today: 
     hard = " OR ".join(f'"_f{i}"' for i, (rule, _, _) in enumerate(checks) if RULES[rule].severity == "hard")
     findings = (f"CASE WHEN {failed} THEN list_filter([{', '.join(items)}], lambda f_: f_ IS NOT NULL) "
                 f"ELSE []::{FINDING}[] END")
-    outputs = [f'{sql} AS "{name}"' for f in fields for name, sql in f.outputs]
+    # Only the items the source has: each column written costs (at 4 M rows 0.12 s even when every value is NULL)
+    outputs = [f'{sql} AS "{name}"' for f in fields if f.item in columns for name, sql in f.outputs]
     return f'SELECT "row", {", ".join(outputs)}, {findings} AS findings, {hard or "FALSE"} AS hard FROM ({query})'
 
 
@@ -331,8 +332,9 @@ def standardize(con: duckdb.DuckDBPyConnection, source: str, target: str, kind: 
 
     ``kind`` is "people", "entities" or "addresses". The target has ``row``, the canonical columns, ``findings`` (a
     list of STRUCT(rule, item, value, severity): every rule of :data:`RULES` the row failed, the value as delivered) and
-    ``hard``. Items the source lacks are NULL and not checked. ``required`` (default ``REQUIRED[kind]``) names the items whose
-    emptiness is a finding and whose unparseable date is hard; ``today`` (default today) dates the future.
+    ``hard``. The columns of items the source lacks are left out, and those items not checked. ``required`` (default
+    ``REQUIRED[kind]``) names the items whose emptiness is a finding and whose unparseable date is hard; ``today``
+    (default today) dates the future.
     """
     columns = _columns(con, source)
     if "row" not in columns:
