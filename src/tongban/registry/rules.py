@@ -1,13 +1,14 @@
 """The validate and standardize stages of a feed, as vectorised DuckDB SQL: no Python runs per row.
 
 A feed is a table whose columns are catalog item codes, every value VARCHAR (NULL or '' when empty), plus a BIGINT
-``row``. :func:`standardize` writes a table of the canonical columns of the items the feed has, the ``findings`` of each row (rule, item, value; the
-rules are :data:`RULES`) and ``hard``, true when a hard rule failed and the row goes to quarantine. The ``*_sql``
-functions return the SQL expressions it is built from, for other queries; those that simplify characters need
-:func:`register` on the connection first. :func:`quality_summary` counts checked, passed and failed values per item
-and GB/T 36344 dimension. Every check runs on whole columns: a value takes a fast path when it is already canonical
-(one regular expression or none) and is folded character by character only when it is not. The kinds are people,
-entities and the standard address library (its own fields are in tongban.registry.addresses).
+``row``. :func:`standardize` writes a table of the canonical columns of the items the feed has, the ``findings``
+of each row (rule, item, value; the rules are :data:`RULES`) and ``hard``, true when a hard rule failed and the row
+goes to quarantine. The ``*_sql`` functions return the SQL expressions it is built from, for other queries; those
+that simplify characters need :func:`register` on the connection first. :func:`quality_summary` counts checked,
+passed and failed values per item and GB/T 36344 dimension. Every check runs on whole columns: a value takes a fast
+path when it is already canonical (one regular expression or none) and is folded character by character only when
+it is not. The kinds are people, entities and the standard address library (its own fields are in
+tongban.registry.addresses).
 """
 
 from __future__ import annotations
