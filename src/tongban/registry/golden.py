@@ -238,11 +238,11 @@ def _golden(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         # NULL where the field is: arg_max and max pass over it (cheaper than a FILTER on each aggregate)
         ranks.append(f"CASE WHEN {column} IS NOT NULL THEN _o | ((dept = {source})::HUGEINT << {_SOURCE_BIT}) END "
                      f"AS _r{n}")
-        picks.append(f"arg_max(CAST({column} AS VARCHAR), _r{n}) AS _v{n}, max(_r{n}) AS _o{n}")
+        picks.append(f"arg_max({column}, _r{n}) AS _v{n}, max(_r{n}) AS _o{n}")  # the winner made text, not each
         part = {name: f"((_o{n} >> {start}) & {2 ** bits - 1})" for name, (start, bits) in _PACKED.items()}
         structs.append(f"""CASE WHEN _o{n} IS NOT NULL THEN struct_pack(
-            v := _v{n}, dept := {part['dept']}::BIGINT, feed := {part['feed']}::BIGINT, "row" := {part['row']}::BIGINT,
-            at := DATE '0001-01-01' + {part['days']}::INTEGER) END AS {column}""")
+            v := CAST(_v{n} AS VARCHAR), dept := {part['dept']}::BIGINT, feed := {part['feed']}::BIGINT,
+            "row" := {part['row']}::BIGINT, at := DATE '0001-01-01' + {part['days']}::INTEGER) END AS {column}""")
     history, history_source = _q(spec.history), int(authoritative.get(spec.history, -1))
     masks = " ".join(f"WHEN {int(f)} THEN {int(m)}" for f, m in carried.items())
     mask = f"bit_or(CASE feed_id {masks} ELSE 0 END)" if masks else "0"
