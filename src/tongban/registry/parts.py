@@ -11,7 +11,9 @@ made afresh by the next.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,11 +63,28 @@ class KeyParts:
 def key_parts(con: duckdb.DuckDBPyConnection, rows: int, per_part: int, columns: Sequence[str]) -> Iterator[KeyParts]:
     """Parts for ``rows`` rows, about ``per_part`` in each, in the spill directory; removed on leaving."""
     (spill,) = con.execute("SELECT current_setting('temp_directory')").fetchone() or ("",)
-    directory = Path(spill or ".") / "key-parts"
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
+    root = Path(spill or ".")
+    root.mkdir(parents=True, exist_ok=True)
+    for left in root.glob("key-parts-*-*"):  # a killed build's
+        if not _alive(left.name.split("-")[2]):
+            shutil.rmtree(left, ignore_errors=True)
+    # a directory of its own: two connections may share a spill directory (tests' in-memory ones use ".tmp")
+    directory = Path(tempfile.mkdtemp(prefix=f"key-parts-{os.getpid()}-", dir=root))
     try:
         yield KeyParts(con, directory, max(1, -(-int(rows) // per_part)), columns)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
         con.execute("DROP TABLE IF EXISTS _key_parts_empty")
+
+
+def _alive(pid: str) -> bool:
+    """Whether process ``pid`` still runs (a name that is no pid is taken as alive: left alone)."""
+    if not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
