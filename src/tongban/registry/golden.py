@@ -66,8 +66,8 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         SELECT r.feed_id, r."row", {f'coalesce(a.key, {spec.upgraded})' if spec.upgraded else 'a.key'} AS key
         FROM r LEFT JOIN accepted a USING (feed_id, "row")
         WHERE NOT hard AND {spec.status} IS DISTINCT FROM '{spec.valid}' AND (a.key IS NOT NULL {upgraded})""")
-    # The keyed rows with their key: a valid key's rows by a filter (a join of every row with its key cost a
-    # minute at 24 M people), the rescued few by a join.
+    # The keyed rows with their key: a valid key's rows by a filter, the rescued few by a join (a table of every
+    # row's key, joined back, cost 7.1 s at 4 M people against 2.9).
     con.execute("DROP VIEW IF EXISTS linked")  # the previous resolve's, on this connection
     con.execute(f"""CREATE TEMP VIEW linked AS SELECT r.*, {spec.key} AS key FROM r WHERE NOT hard AND {valid}
                     UNION ALL SELECT r.*, x.key FROM r JOIN rescued x USING (feed_id, "row")""")
@@ -87,7 +87,8 @@ def resolve(con: duckdb.DuckDBPyConnection, spec: BaseSpec, authoritative: dict[
         _golden(con, spec, authoritative, parts, carried or {})
     lap("golden")
     # copy: 1 for the first of a key's identical rows in a feed (linked), 2 for the others (duplicates)
-    con.execute("""CREATE TEMP VIEW linked AS SELECT r.*, o.key, CASE o.outcome WHEN 'linked' THEN 1 ELSE 2 END AS copy
+    con.execute("""CREATE TEMP VIEW linked AS
+                   SELECT r.*, o.key, CASE o.outcome WHEN 'linked' THEN 1 ELSE 2 END AS copy
                    FROM r JOIN outcomes o USING (feed_id, "row") WHERE o.outcome IN ('linked', 'duplicate')""")
     if spec.derived_from:
         _derive(con, spec, library)
@@ -116,8 +117,8 @@ class _Lap:
         self.into[step], self.last = round(now - self.last, 2), now
 
 
-# Working tables resolve leaves for publish (:func:`drop_working`); ``keyed`` only builds before 2026-11-28 made.
-WORKING = ("r", "keyed", "rescued", "copies")  # keyed and copies: of builds before 2026-11-28
+# Working tables resolve leaves for publish (:func:`drop_working`); keyed and copies only builds before 2026-11-28 made.
+WORKING = ("r", "keyed", "rescued", "copies")
 
 
 def drop_working(con: duckdb.DuckDBPyConnection) -> None:
